@@ -1,0 +1,146 @@
+// Package arch holds what kldcheck knows about each FreeBSD architecture: how its
+// kernel modules are laid out (ET_REL or ET_DYN), its pointer size and relocation
+// format, and a table of relocation types with the formula the architecture's
+// kernel linker (sys/<arch>/<arch>/elf_machdep.c) applies for each.
+//
+// Each architecture lives in one file of this package that registers an *Arch
+// value; nothing outside that file knows its details. Architectures are found by
+// the ELF identification triple (class, byte order, machine), as FreeBSD's
+// kldxref(8) does with its ELF_RELOC table (lib/libkldelf/elf.c).
+package arch
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Formula says how a relocation computes the value it stores, in the psABI's
+// notation: S is the symbol's address, A the addend, B the base address the
+// file was loaded at, P the address of the place being patched.
+type Formula uint8
+
+// Relocation formulas.
+const (
+	Unknown   Formula = iota // a type this table does not describe
+	None                     // R_*_NONE: nothing is stored
+	Abs                      // S + A
+	Sym                      // S, the addend is ignored (GLOB_DAT/JMP_SLOT on x86)
+	Relative                 // B + A, passed through elf_relocaddr by the kernel linker
+	PCRel                    // S + A - P
+	IRelative                // the resolver at B + A is called; its result is stored
+	Copy                     // R_*_COPY: always rejected by the kernel linker
+	Insn                     // patches an instruction field (branch, page, lo12...)
+)
+
+var formulaNames = [...]string{"unknown", "none", "S+A", "S", "B+A", "S+A-P", "ifunc(B+A)", "copy", "insn"}
+
+func (f Formula) String() string {
+	if int(f) < len(formulaNames) {
+		return formulaNames[f]
+	}
+	return "formula(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Reloc describes one relocation type of an architecture.
+type Reloc struct {
+	Type    uint32
+	Formula Formula
+	Size    int // bytes of data written (4 or 8); 0 for instruction fields
+}
+
+// Arch describes one FreeBSD architecture (a MACHINE_ARCH value).
+type Arch struct {
+	// Name is FreeBSD's MACHINE_ARCH: amd64, i386, aarch64 is called arm64 here
+	// as in FreeBSD's MACHINE, armv7, riscv64, powerpc, powerpc64, powerpc64le.
+	Name    string
+	Class   elf.Class
+	Data    elf.Data
+	Machine elf.Machine
+	// ModuleType is the ELF type of a kernel module: ET_REL where sys/conf/kmod.mk
+	// links modules with ld -r (amd64), ET_DYN where it links shared objects.
+	ModuleType elf.Type
+	// RELA is true when the kernel linker expects RELA relocations (explicit
+	// addends), false for REL (addend stored in the patched word).
+	RELA bool
+	// PtrSize is sizeof(void *) in bytes.
+	PtrSize int
+	// Relocs lists the relocation types the kernel linker handles.
+	Relocs []Reloc
+	// typeName spells a relocation type the way Go's debug/elf does.
+	typeName func(t uint32) string
+	byType   map[uint32]Reloc
+}
+
+// ByteOrder returns the architecture's byte order.
+func (a *Arch) ByteOrder() binary.ByteOrder {
+	if a.Data == elf.ELFDATA2MSB {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
+}
+
+// RelocName spells relocation type t as Go's debug/elf does (R_X86_64_32S,
+// R_AARCH64_GLOB_DAT, ...). A type debug/elf does not know is spelled
+// PREFIX_<number>, e.g. R_AARCH64_4242.
+func (a *Arch) RelocName(t uint32) string {
+	s := a.typeName(t)
+	if i := strings.IndexByte(s, '+'); i >= 0 || !strings.HasPrefix(s, "R_") {
+		prefix := a.typeName(0)
+		if j := strings.LastIndexByte(prefix, '_'); j > 0 {
+			prefix = prefix[:j]
+		}
+		return prefix + "_" + strconv.FormatUint(uint64(t), 10)
+	}
+	return s
+}
+
+// Lookup returns the table entry for relocation type t.
+func (a *Arch) Lookup(t uint32) (Reloc, bool) {
+	r, ok := a.byType[t]
+	return r, ok
+}
+
+func (a *Arch) String() string { return a.Name }
+
+var registry []*Arch
+
+// register adds an architecture; each architecture's file calls it once.
+func register(a *Arch) *Arch {
+	a.byType = make(map[uint32]Reloc, len(a.Relocs))
+	for _, r := range a.Relocs {
+		if _, dup := a.byType[r.Type]; dup {
+			panic(fmt.Sprintf("arch %s: relocation %s listed twice", a.Name, a.RelocName(r.Type)))
+		}
+		a.byType[r.Type] = r
+	}
+	registry = append(registry, a)
+	sort.Slice(registry, func(i, j int) bool { return registry[i].Name < registry[j].Name })
+	return a
+}
+
+// Find returns the architecture of an ELF file from its identification.
+func Find(class elf.Class, data elf.Data, machine elf.Machine) (*Arch, bool) {
+	for _, a := range registry {
+		if a.Class == class && a.Data == data && a.Machine == machine {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// ByName returns the architecture called name (FreeBSD's MACHINE_ARCH).
+func ByName(name string) (*Arch, bool) {
+	for _, a := range registry {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// All returns every known architecture, sorted by name.
+func All() []*Arch { return append([]*Arch(nil), registry...) }

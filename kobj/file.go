@@ -1,0 +1,218 @@
+// Package kobj reads FreeBSD kernel and kernel-module ELF files (a kernel,
+// *.ko) without loading them: their sections, symbols, relocations, linker sets
+// (set_vnet, set_pcpu, set_modmetadata_set, ...), module metadata, and for a
+// kernel its release number. It uses Go's debug/elf for headers, sections and
+// symbols, wrapped so that malformed input gives an error and never a panic,
+// and decodes relocation records itself.
+package kobj
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kldcheck/kldcheck/arch"
+)
+
+// Kind says what a file is to the kernel linker.
+type Kind int
+
+// File kinds.
+const (
+	Module Kind = iota // a loadable module (ET_REL on amd64, ET_DYN elsewhere)
+	Kernel             // the kernel: an executable with a dynamic symbol table
+)
+
+func (k Kind) String() string {
+	if k == Kernel {
+		return "kernel"
+	}
+	return "module"
+}
+
+// MaxFileSize bounds the files kldcheck reads (a FreeBSD kernel with debug
+// information is well under this).
+const MaxFileSize = 1 << 30
+
+// File is an opened kernel or module file.
+type File struct {
+	Path string
+	Kind Kind
+	Arch *arch.Arch
+	Type elf.Type
+
+	Sections []*Section
+	// Symbols is .symtab indexed by symbol number (entry 0 is the null symbol);
+	// DynSymbols likewise for .dynsym. Either may be empty.
+	Symbols    []Symbol
+	DynSymbols []Symbol
+	// RelocTables holds every relocation table: SHT_REL/SHT_RELA sections, and
+	// tables named by the dynamic section (DT_REL, DT_RELA, DT_JMPREL) that no
+	// section covers.
+	RelocTables []*RelocTable
+	// Sets holds every linker set (sections named set_*).
+	Sets []*LinkerSet
+	// Metadata holds the module metadata records of set_modmetadata_set.
+	Metadata []Metadata
+
+	// OSRelDate and Version are the kernel's osreldate and version string,
+	// when the file defines them.
+	OSRelDate int
+	Version   string
+	// DebugLink names the separate debug file (.gnu_debuglink), if any.
+	DebugLink    string
+	DebugLinkCRC uint32
+
+	data  []byte
+	ef    *elf.File
+	relAt map[uint64]relRef // data relocations by the address they patch
+}
+
+// Error is a problem with an input file. Its text names the file.
+type Error struct {
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Path + ": " + e.Msg }
+
+// errf returns an *Error for the file.
+func (f *File) errf(format string, args ...any) error {
+	return &Error{Path: f.Path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Open reads and parses the file at path. It never writes to it.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Path: path, Msg: errText(err)}
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, &Error{Path: path, Msg: errText(err)}
+	}
+	if st.IsDir() {
+		return nil, &Error{Path: path, Msg: "is a directory"}
+	}
+	if st.Size() > MaxFileSize {
+		return nil, &Error{Path: path, Msg: fmt.Sprintf("file is %d bytes, larger than the %d kldcheck reads", st.Size(), MaxFileSize)}
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, &Error{Path: path, Msg: errText(err)}
+	}
+	return Parse(path, data)
+}
+
+func errText(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse parses the contents of a file; path is used in error messages. The
+// returned File keeps data and reads from it later.
+func Parse(path string, data []byte) (f *File, err error) {
+	f = &File{Path: path, data: data}
+	defer func() {
+		// debug/elf has known panics on malformed input (golang/go#33121,
+		// #47445); report them as errors about the file.
+		if r := recover(); r != nil {
+			f, err = nil, &Error{Path: path, Msg: fmt.Sprintf("malformed ELF file (%v)", r)}
+		}
+	}()
+	if err := f.checkIdent(); err != nil {
+		return nil, err
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, f.errf("%s", trimELFErr(err))
+	}
+	f.ef = ef
+	f.Type = ef.Type
+	a, ok := arch.Find(ef.Class, ef.Data, ef.Machine)
+	if !ok {
+		return nil, f.errf("unsupported machine %v (%v, %v): not a FreeBSD architecture kldcheck knows", ef.Machine, ef.Class, ef.Data)
+	}
+	f.Arch = a
+	for _, step := range []func() error{f.readSections, f.readSymbols, f.classify, f.readRelocs, f.readSets, f.readMetadata, f.readKernelInfo} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// checkIdent validates the ELF identification before debug/elf sees the file,
+// so the common mistakes get precise messages.
+func (f *File) checkIdent() error {
+	d := f.data
+	if len(d) < 4 || string(d[:4]) != elf.ELFMAG {
+		return f.errf("not an ELF file")
+	}
+	if len(d) < elf.EI_NIDENT {
+		return f.errf("truncated ELF identification (%d bytes)", len(d))
+	}
+	switch elf.Class(d[elf.EI_CLASS]) {
+	case elf.ELFCLASS32, elf.ELFCLASS64:
+	default:
+		return f.errf("unknown ELF class %d", d[elf.EI_CLASS])
+	}
+	switch elf.Data(d[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB, elf.ELFDATA2MSB:
+	default:
+		return f.errf("unknown ELF byte order %d", d[elf.EI_DATA])
+	}
+	hdr := 52
+	if elf.Class(d[elf.EI_CLASS]) == elf.ELFCLASS64 {
+		hdr = 64
+	}
+	if len(d) < hdr {
+		return f.errf("truncated ELF header: %d bytes, need %d", len(d), hdr)
+	}
+	return nil
+}
+
+func trimELFErr(err error) string {
+	var fe *elf.FormatError
+	if errors.As(err, &fe) {
+		return "malformed ELF file: " + fe.Error()
+	}
+	return err.Error()
+}
+
+// classify decides whether the file is a module or a kernel, following the
+// checks the kernel linkers make: link_elf_obj.c takes ET_REL only, link_elf.c
+// ET_EXEC or ET_DYN (sys/kern/link_elf*.c, FreeBSD 14).
+func (f *File) classify() error {
+	switch f.Type {
+	case elf.ET_REL, elf.ET_DYN:
+		f.Kind = Module
+	case elf.ET_EXEC:
+		f.Kind = Kernel
+		if len(f.DynSymbols) == 0 {
+			return f.errf("executable without a dynamic symbol table: not a FreeBSD kernel")
+		}
+	default:
+		return f.errf("ELF type %v is neither a kernel nor a module", f.Type)
+	}
+	return nil
+}
+
+// Bytes returns the n bytes at file offset off, or an error naming what was
+// being read when they lie outside the file.
+func (f *File) Bytes(off, n uint64, what string) ([]byte, error) {
+	if off > uint64(len(f.data)) || n > uint64(len(f.data))-off {
+		return nil, f.errf("%s: bytes [%#x, %#x) lie outside the file (%d bytes)", what, off, off+n, len(f.data))
+	}
+	return f.data[off : off+n : off+n], nil
+}
+
+// Size returns the size of the file in bytes.
+func (f *File) Size() int { return len(f.data) }
