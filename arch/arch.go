@@ -68,10 +68,15 @@ type Arch struct {
 	RELA bool
 	// PtrSize is sizeof(void *) in bytes.
 	PtrSize int
+	// RelocaddrOnSymbols is true where the kernel linker also passes
+	// symbol-based results through elf_relocaddr (powerpc's elf32_machdep.c).
+	RelocaddrOnSymbols bool
 	// Relocs lists the relocation types the kernel linker handles.
 	Relocs []Reloc
-	// typeName spells a relocation type the way Go's debug/elf does.
+	// typeName spells a relocation type the way Go's debug/elf does; names
+	// holds the types debug/elf has no name for, spelled as the psABI does.
 	typeName func(t uint32) string
+	names    map[uint32]string
 	byType   map[uint32]Reloc
 }
 
@@ -87,6 +92,9 @@ func (a *Arch) ByteOrder() binary.ByteOrder {
 // R_AARCH64_GLOB_DAT, ...). A type debug/elf does not know is spelled
 // PREFIX_<number>, e.g. R_AARCH64_4242.
 func (a *Arch) RelocName(t uint32) string {
+	if n, ok := a.names[t]; ok {
+		return n
+	}
 	s := a.typeName(t)
 	if i := strings.IndexByte(s, '+'); i >= 0 || !strings.HasPrefix(s, "R_") {
 		prefix := a.typeName(0)

@@ -7,8 +7,9 @@ import "debug/elf"
 // (FreeBSD 14), which also passes symbol results through elf_relocaddr.
 var POWERPC = register(&Arch{
 	Name: "powerpc", Class: elf.ELFCLASS32, Data: elf.ELFDATA2MSB, Machine: elf.EM_PPC,
-	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 4,
+	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 4, RelocaddrOnSymbols: true,
 	typeName: func(t uint32) string { return elf.R_PPC(t).String() },
+	names:    map[uint32]string{rPPCIRelative: "R_PPC_IRELATIVE"},
 	Relocs: []Reloc{
 		{uint32(elf.R_PPC_NONE), None, 0},
 		{uint32(elf.R_PPC_ADDR32), Abs, 4},

@@ -9,6 +9,7 @@ var RISCV64 = register(&Arch{
 	Name: "riscv64", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_RISCV,
 	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8,
 	typeName: func(t uint32) string { return elf.R_RISCV(t).String() },
+	names:    map[uint32]string{rRISCVIRelative: "R_RISCV_IRELATIVE"},
 	Relocs: []Reloc{
 		{uint32(elf.R_RISCV_NONE), None, 0},
 		{uint32(elf.R_RISCV_64), Abs, 8},
@@ -24,3 +25,6 @@ var RISCV64 = register(&Arch{
 		{uint32(elf.R_RISCV_LO12_S), Insn, 0},
 	},
 })
+
+// rRISCVIRelative is R_RISCV_IRELATIVE (58), which debug/elf does not name.
+const rRISCVIRelative = 58

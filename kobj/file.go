@@ -45,6 +45,8 @@ type File struct {
 	Type elf.Type
 
 	Sections []*Section
+	// Segments are the program headers (kernels and ET_DYN modules).
+	Segments []Segment
 	// Symbols is .symtab indexed by symbol number (entry 0 is the null symbol);
 	// DynSymbols likewise for .dynsym. Either may be empty.
 	Symbols    []Symbol
@@ -203,6 +205,13 @@ func (f *File) classify() error {
 		return f.errf("ELF type %v is neither a kernel nor a module", f.Type)
 	}
 	return nil
+}
+
+// Segment is one program header.
+type Segment struct {
+	Type                 elf.ProgType
+	Off, Vaddr           uint64
+	Filesz, Memsz, Align uint64
 }
 
 // Bytes returns the n bytes at file offset off, or an error naming what was

@@ -33,6 +33,12 @@ func open(t *testing.T, fx testutil.Fixture) *kobj.File {
 	return f
 }
 
+// llvmSpelling maps the few names Go's debug/elf (kldcheck's spelling) and
+// LLVM spell differently for the same type number.
+var llvmSpelling = map[string]string{
+	"R_386_JMP_SLOT": "R_386_JUMP_SLOT",
+}
+
 // Every relocation record, counted by type, agrees with llvm-readelf -r.
 func TestRelocCountsMatchReadelf(t *testing.T) {
 	testutil.Each(t, func(t *testing.T, fx testutil.Fixture) {
@@ -40,7 +46,13 @@ func TestRelocCountsMatchReadelf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := open(t, fx).RelocCounts()
+		got := map[string]int{}
+		for name, n := range open(t, fx).RelocCounts() {
+			if l, ok := llvmSpelling[name]; ok {
+				name = l
+			}
+			got[name] += n
+		}
 		if len(want) == 0 {
 			t.Fatal("llvm-readelf shows no relocations: the comparison would be empty")
 		}

@@ -29,6 +29,8 @@ type RelocTable struct {
 	RELA   bool
 	// Dynamic is true when the symbol indices refer to .dynsym.
 	Dynamic bool
+	// PLT is true for the table DT_JMPREL names (.rela.plt, .rel.plt).
+	PLT bool
 	Relocs  []Reloc
 }
 
@@ -90,7 +92,19 @@ func (f *File) readRelocs() error {
 			covered = append(covered, [2]uint64{s.Addr, s.Addr + s.Size})
 		}
 	}
-	return f.readDynamicRelocs(covered)
+	if err := f.readDynamicRelocs(covered); err != nil {
+		return err
+	}
+	if f.Type != elf.ET_REL {
+		if v, err := f.ef.DynValue(elf.DT_JMPREL); err == nil && len(v) > 0 {
+			for _, t := range f.RelocTables {
+				if t.Name == "DT_JMPREL" || t.Section != nil && t.Section.Alloc() && t.Section.Addr == v[0] {
+					t.PLT = true
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // readDynamicRelocs adds the tables the dynamic section names (DT_REL,

@@ -67,6 +67,18 @@ func (f *File) readSections() error {
 	if f.ef.Type == elf.ET_REL {
 		f.layoutRelocatable()
 	}
+	for _, p := range f.ef.Progs {
+		seg := Segment{Type: p.Type, Off: p.Off, Vaddr: p.Vaddr, Filesz: p.Filesz, Memsz: p.Memsz, Align: p.Align}
+		if p.Type == elf.PT_LOAD {
+			if _, err := f.Bytes(p.Off, p.Filesz, "PT_LOAD segment"); err != nil {
+				return err
+			}
+			if p.Memsz < p.Filesz {
+				return f.errf("PT_LOAD segment at %#x: memory size %#x below file size %#x", p.Vaddr, p.Memsz, p.Filesz)
+			}
+		}
+		f.Segments = append(f.Segments, seg)
+	}
 	return nil
 }
 

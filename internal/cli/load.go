@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/linker"
+	"github.com/kldcheck/kldcheck/profile"
+	"github.com/kldcheck/kldcheck/report"
+	"github.com/kldcheck/kldcheck/rules"
+)
+
+// simFlags are the flags of load and check.
+type simFlags struct {
+	kernel, profile, path, format string
+}
+
+func (s *simFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.kernel, "kernel", "", "kernel file (default: a stand-in that defines every symbol the modules lack)")
+	cmd.Flags().StringVar(&s.profile, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest; see kldcheck profiles)")
+	cmd.Flags().StringVarP(&s.path, "module-path", "p", "", "directories searched for dependencies, separated by ';' (default: the directories of the named modules)")
+	cmd.Flags().StringVar(&s.format, "format", "text", "output format: text or json")
+}
+
+// simulate boots a simulated kernel and loads the modules.
+func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
+	if err := checkFormat(s.format, "text", "json"); err != nil {
+		return nil, err
+	}
+	opts := linker.Options{}
+	if s.kernel != "" {
+		k, err := kobj.Open(s.kernel)
+		if err != nil {
+			return nil, &exitError{ExitUsage, err}
+		}
+		opts.Kernel = k
+	}
+	switch {
+	case s.profile != "":
+		p, err := profile.ByName(s.profile)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		opts.Profile = p
+	case opts.Kernel != nil && opts.Kernel.OSRelDate != 0:
+		opts.Profile = profile.ForOSRelDate(opts.Kernel.OSRelDate)
+	default:
+		opts.Profile = profile.Newest()
+	}
+	if s.path != "" {
+		opts.ModulePath = strings.Split(s.path, ";")
+	} else {
+		seen := map[string]bool{}
+		for _, m := range modules {
+			if d := filepath.Dir(m); !seen[d] {
+				seen[d] = true
+				opts.ModulePath = append(opts.ModulePath, d)
+			}
+		}
+	}
+	l, err := linker.New(opts)
+	if err != nil {
+		return nil, &exitError{ExitUsage, err}
+	}
+	if err := l.LoadAll(modules); err != nil {
+		var ke *kobj.Error
+		if errors.As(err, &ke) {
+			return nil, &exitError{ExitUsage, err}
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+func newLoadCmd() *cobra.Command {
+	var s simFlags
+	cmd := &cobra.Command{
+		Use:   "load [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
+		Short: "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := s.simulate(args)
+			if err != nil {
+				return err
+			}
+			if s.format == "json" {
+				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
+			}
+			return report.WriteLoadText(cmd.OutOrStdout(), l)
+		},
+	}
+	s.add(cmd)
+	return cmd
+}
+
+func newCheckCmd() *cobra.Command {
+	var s simFlags
+	cmd := &cobra.Command{
+		Use:   "check [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
+		Short: "Simulate kldload and report what would fail or reach the wrong memory",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := s.simulate(args)
+			if err != nil {
+				return err
+			}
+			if s.format == "json" {
+				err = report.WriteJSON(cmd.OutOrStdout(), report.NewCheck(l.Profile.Name, l.Findings))
+			} else {
+				err = report.WriteFindingsText(cmd.OutOrStdout(), l.Profile.Name, l.Findings)
+			}
+			if err != nil {
+				return err
+			}
+			for _, f := range l.Findings {
+				if f.Severity >= rules.Error {
+					return &exitError{code: ExitFindings, err: errors.New("")}
+				}
+			}
+			return nil
+		},
+	}
+	s.add(cmd)
+	return cmd
+}
+
+func newProfilesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "profiles",
+		Short: "List the kernel-linker profiles and what differs between them",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
+			for _, p := range profile.All() {
+				fmt.Fprintf(w, "%-14s osreldate >= %-8d %s\n", p.Name, p.OSRelDate, p.Summary)
+				fmt.Fprintf(w, "%14s cross-module set fix %v, VNET module space %d, DPCPU module space %d, set size in %s, out-of-space message %v, i386 set padding %v\n",
+					"", p.CrossModuleSets, p.VNETModMin, p.DPCPUModMin, map[bool]string{true: "pointers", false: "bytes"}[p.SetSizeInPointers], p.ReportsNoSpace, p.I386SetPadding)
+				for a, types := range p.Unsupported {
+					fmt.Fprintf(w, "%14s %s rejects %s\n", "", a, strings.Join(types, ", "))
+				}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,177 @@
+package linker
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/rules"
+	"github.com/kldcheck/kldcheck/vdata"
+)
+
+// Ref is one relocated value that designates a VNET or DPCPU variable.
+type Ref struct {
+	Kind     vdata.Kind
+	Variable string // the variable (symbol) designated
+	Owner    string // the file defining it
+	Reloc    string // the relocation, as "TYPE at ADDR SYM+ADDEND"
+	Location string // where the patched place is in the file
+	Place    uint64 // the patched address, as loaded
+	// Expected is the variable's address in the master set (plus addend
+	// where the formula adds one); Actual is what the linker stored.
+	Expected, Actual uint64
+}
+
+// OK reports whether the reference reaches the variable's master copy.
+func (r *Ref) OK() bool { return r.Expected == r.Actual }
+
+// target is what a symbol-based relocation resolved to.
+type target struct {
+	addr  uint64       // the value the kernel linker uses for S
+	owner *File        // the file defining the symbol (nil: synthetic kernel)
+	sym   *kobj.Symbol // the defining symbol
+	name  string
+}
+
+// errUnresolved is a lookup failure (elf_lookup returning EINVAL).
+type errUnresolved struct{ name string }
+
+func (e errUnresolved) Error() string { return "symbol " + e.name + " undefined" }
+
+// reloc is one record being applied.
+type reloc struct {
+	t      *kobj.RelocTable
+	r      *kobj.Reloc
+	place  uint64 // where it writes, as loaded
+	base   uint64 // relocbase: ef->address (link_elf) or the section (link_elf_obj)
+	spec   arch.Reloc
+	addend uint64
+}
+
+// prepare reads a record's implicit addend (REL) and its table entry. It
+// reports whether the kernel linker of this profile accepts the type.
+func (f *File) prepare(t *kobj.RelocTable, r *kobj.Reloc, place, base uint64) (reloc, bool) {
+	rc := reloc{t: t, r: r, place: place, base: base, addend: uint64(r.Addend)}
+	spec, ok := f.Obj.Arch.Lookup(r.Type)
+	rc.spec = spec
+	if !ok || spec.Formula == arch.Copy || !f.l.Profile.Accepts(f.Obj.Arch.Name, f.Obj.Arch.RelocName(r.Type)) {
+		return rc, false
+	}
+	if !t.RELA && spec.Size > 0 {
+		v, _ := f.read(place, spec.Size)
+		if spec.Size == 4 {
+			v = uint64(int64(int32(v)))
+		}
+		rc.addend = v
+	}
+	return rc, true
+}
+
+// unsupported records the kernel's messages for a rejected relocation type:
+// the MD code prints "kldload: unexpected relocation type N, symbol index M",
+// then the class loader "link_elf: symbol X undefined" (elf_machdep.c,
+// link_elf.c relocate_file, FreeBSD 14).
+func (f *File) unsupported(rc reloc, class string) error {
+	name := f.symName(rc.t, rc.r.Sym)
+	fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
+		"kldload: unexpected relocation type %d (%s), symbol index %d; %s: symbol %s undefined",
+		rc.r.Type, f.Obj.Arch.RelocName(rc.r.Type), rc.r.Sym, class, name)
+	if rc.spec.Formula == arch.Copy {
+		fd.Message = fmt.Sprintf("kldload: unexpected R_COPY relocation, symbol index %d; %s: symbol %s undefined", rc.r.Sym, class, name)
+	}
+	fd.Symbol, fd.Reloc, fd.Location = name, f.Obj.RelocString(rc.t, rc.r), f.location(rc.place)
+	return f.l.fail(f, fd)
+}
+
+func (f *File) symName(t *kobj.RelocTable, idx uint32) string {
+	if syms := f.Obj.SymbolsOf(t); idx != 0 && int(idx) < len(syms) {
+		return syms[idx].Name
+	}
+	return "(null)"
+}
+
+// compute applies one record: S comes from lookup (symbol-based formulas),
+// relocaddr is elf_relocaddr of this file. It writes the value into the image
+// and, when the value designates a set variable, records a Ref.
+func (f *File) compute(rc reloc, s target) {
+	var v uint64
+	a := rc.addend
+	switch rc.spec.Formula {
+	case arch.None:
+		return
+	case arch.Abs:
+		v = s.addr + a
+	case arch.Sym:
+		v = s.addr
+	case arch.PCRel:
+		v = s.addr + a - rc.place
+	case arch.Relative:
+		v = f.relocaddr(rc.base + a)
+	case arch.IRelative:
+		v = rc.base + a // the resolver's result is not simulated
+	case arch.Insn:
+		v = s.addr + a
+	}
+	if f.Obj.Arch.RelocaddrOnSymbols && (rc.spec.Formula == arch.Abs || rc.spec.Formula == arch.Insn) {
+		v = f.relocaddr(v)
+	}
+	if rc.spec.Size > 0 {
+		f.write(rc.place, rc.spec.Size, v)
+	}
+	f.check(rc, s)
+}
+
+// check records a Ref when the relocation designates a VNET or DPCPU
+// variable. For RELATIVE records the designated address is the addend (an
+// address in this file's image as linked) and the value compared is what
+// elf_relocaddr made of it; for symbol-based records it is the defining
+// symbol, and the value compared is S, the address the lookup produced (the
+// addend is added to both alike).
+func (f *File) check(rc reloc, s target) {
+	var owner *File
+	var varAddr, act uint64
+	switch rc.spec.Formula {
+	case arch.Relative:
+		owner, varAddr, act = f, rc.addend, f.relocaddr(rc.base+rc.addend)
+	case arch.Abs, arch.Sym, arch.Insn:
+		if s.owner == nil || s.sym == nil {
+			return // the synthetic kernel's variables are final
+		}
+		owner, act = s.owner, s.addr
+		varAddr = s.sym.Value
+		if owner.Obj.Type == elf.ET_REL && s.sym.InSection() {
+			varAddr += owner.Obj.Sections[s.sym.Section].Addr
+		}
+	default:
+		return
+	}
+	kind, w, ok := owner.setOf(varAddr)
+	if !ok {
+		return
+	}
+	var exp uint64
+	switch {
+	case owner.Obj.Kind == kobj.Kernel:
+		exp = varAddr
+	case owner.Obj.Type == elf.ET_REL || w.Allocated:
+		exp = w.Base + (varAddr - w.Section.Addr)
+	default:
+		return // never given module space: reported as set-bounds-missing
+	}
+	ref := Ref{
+		Kind: kind, Variable: owner.variableAt(kind, varAddr), Owner: owner.Name,
+		Reloc: f.Obj.RelocString(rc.t, rc.r), Location: f.location(rc.place), Place: rc.place,
+		Expected: exp, Actual: act,
+	}
+	f.Refs = append(f.Refs, ref)
+	if ref.OK() {
+		return
+	}
+	fd := rules.New(rules.SetRefUnrelocated, f.Obj.Path,
+		"%s: %s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
+		ref.Location, f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)
+	fd.Symbol, fd.Owner, fd.Reloc, fd.Location = ref.Variable, ref.Owner, ref.Reloc, ref.Location
+	fd.Expected, fd.Actual, fd.HasAddrs = exp, act, true
+	f.l.report(fd)
+}

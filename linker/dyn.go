@@ -1,0 +1,266 @@
+package linker
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/rules"
+	"github.com/kldcheck/kldcheck/vdata"
+)
+
+const pageSize = 4096
+
+// i386 set padding word appended by sys/conf/ldscript.kmod.i386 (LS_PADDING
+// in sys/kern/link_elf.c).
+const lsPadding = 0x90909090
+
+// loadDyn loads a shared-object module as link_elf_load_file does
+// (sys/kern/link_elf.c, FreeBSD 14): map the PT_LOAD segments as one image,
+// give set_pcpu and set_vnet module space, apply the RELATIVE records
+// (elf_reloc_local), load the dependencies, then apply every other record
+// (relocate_file: non-ifunc, then ifunc).
+func (l *Linker) loadDyn(f *File) error {
+	o := f.Obj
+	var loads []kobj.Segment
+	hasDynamic := false
+	for _, s := range o.Segments {
+		switch s.Type {
+		case elf.PT_LOAD:
+			loads = append(loads, s)
+		case elf.PT_DYNAMIC:
+			hasDynamic = true
+		case elf.PT_INTERP:
+			return l.fail(f, rules.New(rules.UnsupportedFormat, o.Path, "kldload: %s: has an interpreter (PT_INTERP): not a kernel module (ENOSYS)", f.Name))
+		}
+	}
+	switch {
+	case len(loads) > 4:
+		return l.fail(f, rules.New(rules.UnsupportedFormat, o.Path, "kldload: %s: Too many sections", f.Name))
+	case !hasDynamic:
+		return l.fail(f, rules.New(rules.UnsupportedFormat, o.Path, "kldload: %s: Object is not dynamically-linked", f.Name))
+	case len(loads) == 0:
+		return l.fail(f, rules.New(rules.UnsupportedFormat, o.Path, "kldload: %s: No sections", f.Name))
+	}
+	baseVaddr := loads[0].Vaddr &^ (pageSize - 1)
+	last := loads[len(loads)-1]
+	mapsize := alignUp(last.Vaddr+last.Memsz, pageSize) - baseVaddr
+	f.Address, f.Size = l.nextBase, mapsize
+	l.nextBase = alignUp(l.nextBase+mapsize, 2<<20)
+	mem, err := newMemory(f.Address, mapsize, o.Arch.ByteOrder())
+	if err != nil {
+		return &kobj.Error{Path: o.Path, Msg: err.Error()}
+	}
+	for _, s := range loads {
+		data, err := o.Bytes(s.Off, s.Filesz, "PT_LOAD segment")
+		if err != nil {
+			return err
+		}
+		if b, ok := mem.slice(f.Address+s.Vaddr-baseVaddr, s.Filesz); ok {
+			copy(b, data)
+		}
+	}
+	f.mems = []*memory{mem}
+	f.Sets = map[vdata.Kind]*SetWindow{}
+	for _, k := range vdata.Kinds {
+		if err := l.parseSet(f, k); err != nil {
+			return err
+		}
+	}
+	tables := dynTables(o)
+	// link_elf_reloc_local: DT_REL and DT_RELA only, RELATIVE records.
+	for _, t := range tables {
+		if t.PLT {
+			continue
+		}
+		for i := range t.Relocs {
+			r := &t.Relocs[i]
+			rc, ok := f.prepare(t, r, f.Address+r.Offset, f.Address)
+			if ok && rc.spec.Formula == arch.Relative {
+				f.compute(rc, target{})
+			}
+		}
+	}
+	if err := l.loadDependencies(f); err != nil {
+		return err
+	}
+	// relocate_file: REL, RELA, then the PLT tables; non-ifunc records first.
+	for _, ifuncs := range []bool{false, true} {
+		for _, t := range tables {
+			for i := range t.Relocs {
+				if err := l.globalDyn(f, t, &t.Relocs[i], ifuncs); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// dynTables returns the tables link_elf.c applies, in its order: DT_REL,
+// DT_RELA, then the PLT table.
+func dynTables(o *kobj.File) []*kobj.RelocTable {
+	var plain, plt []*kobj.RelocTable
+	for _, t := range o.RelocTables {
+		if !t.Dynamic || t.Section != nil && !t.Section.Alloc() {
+			continue
+		}
+		if t.PLT {
+			plt = append(plt, t)
+		} else {
+			plain = append(plain, t)
+		}
+	}
+	return append(plain, plt...)
+}
+
+func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bool) error {
+	rc, ok := f.prepare(t, r, f.Address+r.Offset, f.Address)
+	isIfunc := rc.spec.Formula == arch.IRelative
+	if syms := f.Obj.SymbolsOf(t); int(r.Sym) < len(syms) && syms[r.Sym].Type == elf.STT_GNU_IFUNC {
+		isIfunc = true
+	}
+	if isIfunc != ifuncs {
+		return nil
+	}
+	if !ok {
+		return f.unsupported(rc, "link_elf")
+	}
+	switch rc.spec.Formula {
+	case arch.None, arch.Relative:
+		return nil // RELATIVE was applied by the local pass
+	case arch.IRelative:
+		f.compute(rc, target{})
+		return nil
+	}
+	s, err := f.elfLookup(t, r.Sym)
+	if err != nil {
+		fd := rules.New(rules.UndefinedSymbol, f.Obj.Path, "link_elf: symbol %s undefined", f.symName(t, r.Sym))
+		fd.Symbol, fd.Reloc, fd.Location = f.symName(t, r.Sym), f.Obj.RelocString(t, r), f.location(rc.place)
+		return l.fail(f, fd)
+	}
+	f.compute(rc, s)
+	return nil
+}
+
+// elfLookup resolves a record's symbol as link_elf.c's elf_lookup does: a
+// local symbol is this file's address plus value, untranslated; any other is
+// looked up by name in the file and its dependencies, and (with the 2011
+// fix) moved to module space when it lies in any loaded module's set.
+func (f *File) elfLookup(t *kobj.RelocTable, idx uint32) (target, error) {
+	syms := f.Obj.SymbolsOf(t)
+	if idx == 0 || int(idx) >= len(syms) {
+		return target{}, errUnresolved{"(null)"}
+	}
+	sym := &syms[idx]
+	if sym.Bind == elf.STB_LOCAL {
+		if sym.Section == elf.SHN_UNDEF || sym.Value == 0 {
+			return target{}, errUnresolved{sym.Name}
+		}
+		return target{addr: f.Address + sym.Value, owner: f, sym: sym, name: sym.Name}, nil
+	}
+	if sym.Name == "" {
+		return target{}, errUnresolved{sym.Name}
+	}
+	addr, owner, def, ok := f.resolve(sym.Name, true)
+	if !ok {
+		if sym.Bind == elf.STB_WEAK {
+			return target{name: sym.Name}, nil
+		}
+		return target{}, errUnresolved{sym.Name}
+	}
+	if f.l.Profile.CrossModuleSets {
+		addr = f.l.setFind(addr)
+	}
+	return target{addr: addr, owner: owner, sym: def, name: sym.Name}, nil
+}
+
+// setFind is elf_set_find over set_pcpu_list, then set_vnet_list: the sets of
+// every loaded shared-object module, including the one being loaded.
+func (l *Linker) setFind(addr uint64) uint64 {
+	for _, k := range vdata.Kinds {
+		for _, g := range l.Files {
+			if g.Obj.Type != elf.ET_DYN {
+				continue
+			}
+			if v, ok := g.Sets[k].Translate(addr); ok {
+				return v
+			}
+		}
+	}
+	return addr
+}
+
+// parseSet is parse_dpcpu/parse_vnet: find the set through its __start_ and
+// __stop_ symbols in this file, allocate module space and register the
+// window. A module whose set section has no such symbols is reported.
+func (l *Linker) parseSet(f *File, k vdata.Kind) error {
+	o := f.Obj
+	set := o.Set(k.SetName())
+	sp := l.Spaces[k]
+	if sp == nil {
+		return nil // no VIMAGE: parse_vnet is not compiled in
+	}
+	start, ok1 := f.lookupSymbol("__start_" + k.SetName())
+	stop, ok2 := f.lookupSymbol("__stop_" + k.SetName())
+	if !ok1 || !ok2 || start.Value == 0 || stop.Value == 0 {
+		if set != nil && set.Size() > 0 {
+			fd := rules.New(rules.SetBoundsMissing, o.Path,
+				"%s has a %d-byte %s section, but link_elf cannot find __start_%s/__stop_%s: its variables are never copied to module space",
+				f.Name, set.Size(), k.SetName(), k.SetName(), k.SetName())
+			fd.Symbol = k.SetName()
+			l.report(fd)
+			f.Sets[k] = &SetWindow{Kind: k, Section: set.Section}
+		}
+		return nil
+	}
+	w := &SetWindow{Kind: k, Start: f.Address + start.Value, Stop: f.Address + stop.Value}
+	if set != nil {
+		w.Section = set.Section
+	}
+	f.Sets[k] = w
+	if w.Stop < w.Start {
+		return l.fail(f, rules.New(rules.SetPadding, o.Path, "Kernel module '%s' must be recompiled with linker script", f.Name))
+	}
+	size := w.Stop - w.Start
+	if l.Profile.SetSizeInPointers {
+		ptr := uint64(o.Arch.PtrSize)
+		size = size / ptr * ptr
+	}
+	if size < 1 {
+		return nil
+	}
+	if l.Profile.I386SetPadding && o.Arch.Name == "i386" {
+		if size < 4 {
+			return l.fail(f, rules.New(rules.SetPadding, o.Path, "Kernel module '%s' must be recompiled with linker script", f.Name))
+		}
+		if pad, _ := f.read(w.Stop-4, 4); pad != lsPadding {
+			return l.fail(f, rules.New(rules.SetPadding, o.Path,
+				"Kernel module '%s' must be recompiled with linker script, invalid padding %#04x (%#04x)", f.Name, pad, lsPadding))
+		}
+		if size == 4 {
+			return nil
+		}
+	}
+	base, ok := sp.Alloc(f.Name, size)
+	if !ok {
+		return l.noSpace(f, k, "parse_"+map[vdata.Kind]string{vdata.DPCPU: "dpcpu", vdata.VNET: "vnet"}[k], size, "%d")
+	}
+	w.Base, w.Size, w.Allocated = base, size, true
+	return nil
+}
+
+// noSpace reports module space running out, in the kernel's words.
+func (l *Linker) noSpace(f *File, k vdata.Kind, fn string, size uint64, sizeFmt string) error {
+	name := map[vdata.Kind]string{vdata.DPCPU: "pcpu", vdata.VNET: "vnet"}[k]
+	msg := fmt.Sprintf("kldload: %s: ENOSPC (No space left on device): %s needs %d bytes of %s module space, %d are free",
+		f.Name, k.SetName(), size, k, l.Spaces[k].LargestFree())
+	if l.Profile.ReportsNoSpace {
+		msg = fmt.Sprintf("%s: %s module space is out of space; cannot allocate "+sizeFmt+" for %s (%d bytes free)",
+			fn, name, size, f.Obj.Path, l.Spaces[k].LargestFree())
+	}
+	fd := rules.New(rules.ModspaceExhausted, f.Obj.Path, "%s", msg)
+	fd.Symbol = k.SetName()
+	return l.fail(f, fd)
+}

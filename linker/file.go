@@ -1,0 +1,233 @@
+package linker
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/vdata"
+)
+
+const elfREL = elf.ET_REL
+
+// File is one loaded linker file (a linker_file_t): the kernel or a module.
+type File struct {
+	Obj  *kobj.File
+	Name string // base name, as kldstat shows it
+	// Address is where the file is loaded (ef->address: the relocation base
+	// of a shared object, the start of an ET_REL module's mapping; 0 for the
+	// kernel, whose symbols are absolute). Size is the mapping's size.
+	Address, Size uint64
+	// Deps are the files this one depends on, the kernel first, in the order
+	// linker_load_dependencies added them.
+	Deps []*File
+	// Sets holds this file's set_pcpu/set_vnet as loaded.
+	Sets map[vdata.Kind]*SetWindow
+	// Refs lists every relocated value that designates a VNET or DPCPU
+	// variable, with where it should point.
+	Refs   []Ref
+	Loaded bool
+
+	secAddr []uint64  // ET_REL: final address of each section (0: not loaded)
+	mems    []*memory // the mapping, and module-space copies of sets
+	l       *Linker
+}
+
+// SetWindow is a file's set_pcpu or set_vnet as the kernel linker handles it.
+type SetWindow struct {
+	Kind vdata.Kind
+	// Section is the set's section in the file, nil when there is none.
+	Section *kobj.Section
+	// Start and Stop are the set's bounds in the loaded image (ET_DYN: the
+	// __start_/__stop_ symbols link_elf.c looks up; ET_REL: the section).
+	Start, Stop uint64
+	// Base is the address allocated in module space; Size the bytes
+	// allocated for (and copied to) it.
+	Base, Size uint64
+	Allocated  bool
+}
+
+// Translate applies the window to x as elf_relocaddr does: an address in
+// [Start, Stop) moves to module space.
+func (w *SetWindow) Translate(x uint64) (uint64, bool) {
+	if w != nil && w.Allocated && x >= w.Start && x < w.Stop {
+		return x - w.Start + w.Base, true
+	}
+	return x, false
+}
+
+// symAddr returns the loaded address of symbol s of this file (defined).
+func (f *File) symAddr(s *kobj.Symbol) uint64 {
+	switch {
+	case f.Obj.Type == elf.ET_REL && s.InSection():
+		return f.secAddr[s.Section] + s.Value
+	case s.Section == elf.SHN_ABS || f.Obj.Kind == kobj.Kernel:
+		return s.Value
+	}
+	return f.Address + s.Value
+}
+
+// lookupSymbol finds a defined symbol by name in this file only, as the
+// class's LINKER_LOOKUP_SYMBOL does: link_elf.c searches .dynsym, then (with
+// leak_locals) the full symbol table; link_elf_obj.c scans its symbol table,
+// matching locals only with leak_locals (sys/kern/link_elf.c
+// link_elf_lookup_symbol1/link_elf_lookup_debug_symbol, link_elf_obj.c
+// link_elf_lookup_symbol1, FreeBSD 14).
+func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
+	leak := f.l.Profile.LeakLocals
+	match := func(s *kobj.Symbol, locals bool) bool {
+		if s.Name != name {
+			return false
+		}
+		if s.Bind == elf.STB_LOCAL && !locals {
+			return false
+		}
+		return s.Section != elf.SHN_UNDEF || (s.Value != 0 && (s.Type == elf.STT_FUNC || s.Type == elf.STT_GNU_IFUNC))
+	}
+	if f.Obj.Type != elf.ET_REL {
+		for i := range f.Obj.DynSymbols {
+			if s := &f.Obj.DynSymbols[i]; match(s, false) {
+				return s, true
+			}
+		}
+		if !leak {
+			return nil, false
+		}
+	}
+	for i := range f.Obj.Symbols {
+		if s := &f.Obj.Symbols[i]; match(s, leak) {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// resolve looks name up as linker_file_lookup_symbol does (sys/kern/
+// kern_linker.c): in the file itself, then with deps in each direct
+// dependency (not transitively). It returns the address and the file and
+// symbol that define it.
+func (f *File) resolve(name string, deps bool) (uint64, *File, *kobj.Symbol, bool) {
+	if s, ok := f.lookupSymbol(name); ok {
+		if a := f.symAddr(s); a != 0 {
+			return a, f, s, true
+		}
+	}
+	if deps {
+		for _, d := range f.Deps {
+			if a, owner, s, ok := d.resolve(name, false); ok {
+				return a, owner, s, true
+			}
+		}
+	}
+	if f.l.synthetic && deps && f.l.Kernel == nil {
+		return f.l.syntheticSymbol(name), nil, nil, true
+	}
+	return 0, nil, nil, false
+}
+
+// setOf returns the set (of this file, as linked) whose section holds the
+// image address a.
+func (f *File) setOf(a uint64) (vdata.Kind, *SetWindow, bool) {
+	for _, k := range vdata.Kinds {
+		if w := f.Sets[k]; w != nil && w.Section != nil && w.Section.Contains(a) {
+			return k, w, true
+		}
+	}
+	return 0, nil, false
+}
+
+// variableAt names the set variable covering image address a.
+func (f *File) variableAt(k vdata.Kind, a uint64) string {
+	set := f.Obj.Set(k.SetName())
+	if set == nil {
+		return fmt.Sprintf("%#x", a)
+	}
+	off := a - set.Addr()
+	best := ""
+	for _, s := range set.Symbols {
+		if off >= s.Offset && (off < s.Offset+s.Size || off == s.Offset) {
+			if off == s.Offset {
+				return s.Name
+			}
+			best = fmt.Sprintf("%s+%#x", s.Name, off-s.Offset)
+		}
+	}
+	if best == "" {
+		best = fmt.Sprintf("%s+%#x", k.SetName(), off)
+	}
+	return best
+}
+
+// relocaddr is elf_relocaddr (sys/kern/link_elf.c): an address inside this
+// file's own set_pcpu or set_vnet window moves to its module space; pcpu is
+// tried first.
+func (f *File) relocaddr(x uint64) uint64 {
+	for _, k := range vdata.Kinds {
+		if v, ok := f.Sets[k].Translate(x); ok {
+			return v
+		}
+	}
+	return x
+}
+
+// location names where address a (as loaded) lies in the file: function or
+// object+offset, else section+offset.
+func (f *File) location(a uint64) string {
+	la := f.linkAddr(a)
+	var best *kobj.Symbol
+	for _, tab := range [][]kobj.Symbol{f.Obj.Symbols, f.Obj.DynSymbols} {
+		for i := range tab {
+			s := &tab[i]
+			if !s.InSection() || s.Name == "" || s.Name[0] == '$' || s.Type == elf.STT_SECTION {
+				continue
+			}
+			if la >= s.Addr && (la < s.Addr+s.Size || s.Size == 0 && la == s.Addr) {
+				if best == nil || s.Type == elf.STT_FUNC && best.Type != elf.STT_FUNC {
+					best = s
+				}
+			}
+		}
+	}
+	if best != nil {
+		return fmt.Sprintf("%s+%#x", best.Name, la-best.Addr)
+	}
+	for _, s := range f.Obj.Sections {
+		if s.Alloc() && s.Contains(la) {
+			return fmt.Sprintf("%s+%#x", s.Name, la-s.Addr)
+		}
+	}
+	return fmt.Sprintf("%#x", a)
+}
+
+// linkAddr maps a loaded address back to the file's own (kobj) addresses.
+func (f *File) linkAddr(a uint64) uint64 {
+	if f.Obj.Type != elf.ET_REL {
+		return a - f.Address
+	}
+	for i, s := range f.Obj.Sections {
+		if base := f.secAddr[i]; base != 0 && a >= base && a-base < s.Size {
+			return s.Addr + (a - base)
+		}
+	}
+	return a
+}
+
+// read and write access the file's loaded image (mapping and module-space
+// copies).
+func (f *File) read(a uint64, n int) (uint64, bool) {
+	for _, m := range f.mems {
+		if v, ok := m.read(a, n); ok {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func (f *File) write(a uint64, n int, v uint64) bool {
+	for _, m := range f.mems {
+		if m.write(a, n, v) {
+			return true
+		}
+	}
+	return false
+}

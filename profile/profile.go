@@ -1,0 +1,152 @@
+// Package profile holds the behaviour of the FreeBSD kernel linker that changed
+// between releases, as data: one Profile per release where something kldcheck
+// models changed. Code asks a profile what to do; it never compares versions.
+package profile
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Profile is the kernel-linker behaviour of one FreeBSD release line.
+type Profile struct {
+	// Name is how users select it: freebsd-8.2, freebsd-14, ...
+	Name string
+	// OSRelDate is the first __FreeBSD_version the profile applies to; a
+	// kernel's osreldate selects the newest profile at or below it.
+	OSRelDate int
+	// Summary says in a line what sets this release apart.
+	Summary string
+
+	// CrossModuleSets: link_elf.c's elf_lookup redirects a symbol found in
+	// another loaded module's set_pcpu/set_vnet range to that module's module
+	// space (elf_set_find over set_pcpu_list/set_vnet_list). Absent before the
+	// 2011 fix for seeds 000/001 (not in releng/8.3; in 9.x and later).
+	CrossModuleSets bool
+	// VNETModMin and DPCPUModMin are the sizes of the module space the kernel
+	// reserves inside its master set_vnet and set_pcpu (VNET_MODMIN in
+	// sys/net/vnet.c, DPCPU_MODMIN in sys/sys/pcpu.h). Used when no kernel file
+	// is given; a kernel's own modspace arrays are measured instead.
+	VNETModMin, DPCPUModMin uint64
+	// SetSizeInPointers: parse_dpcpu/parse_vnet size a module's set as a count
+	// of pointers, dropping a trailing partial pointer (releases before 2019's
+	// r348808); later releases take the size in bytes.
+	SetSizeInPointers bool
+	// ReportsNoSpace: the kernel prints "<func>: vnet module space is out of
+	// space; cannot allocate <n> for <file>" (and the pcpu equivalent) before
+	// failing with ENOSPC; older kernels fail silently.
+	ReportsNoSpace bool
+	// LeakLocals: symbol lookup by name falls back to the full symbol table
+	// and accepts local symbols (unconditional in old releases; the
+	// debug.link_elf_leak_locals and debug.link_elf_obj_leak_locals sysctls,
+	// default on, in FreeBSD 14 and later).
+	LeakLocals bool
+	// I386SetPadding: link_elf.c on i386 requires the 4-byte 0x90909090 pad
+	// sys/conf/ldscript.kmod.i386 appends to set_pcpu and set_vnet (r348808).
+	I386SetPadding bool
+	// Relocs lists, per architecture, relocation types the kernel linker of
+	// this release does not accept although the newest one does, by debug/elf
+	// name.
+	Unsupported map[string][]string
+}
+
+// all profiles, oldest first. Sources are named per field; each entry names
+// the tree it was checked in.
+var all = []*Profile{
+	{
+		// releng/8.3 sys/kern/link_elf.c (freebsd-src 039ea811): elf_lookup
+		// returns the owner's image address unchanged; 8.x vnet.c: VNET_MODMIN
+		// 8192; amd64 elf_machdep.c has neither PLT32 nor IRELATIVE; i386 has
+		// neither JMP_SLOT nor IRELATIVE.
+		Name: "freebsd-8.2", OSRelDate: 802000,
+		Summary:           "before the 2011 fix: a module's references to another module's VNET/DPCPU variables are not redirected (seeds 000, 001)",
+		CrossModuleSets:   false,
+		VNETModMin:        8192,
+		DPCPUModMin:       2048,
+		SetSizeInPointers: true,
+		LeakLocals:        true,
+		Unsupported: map[string][]string{
+			"amd64": {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
+			"i386":  {"R_386_JMP_SLOT", "R_386_IRELATIVE"},
+		},
+	},
+	{
+		// FreeBSD 9.3 link_elf.c: elf_set_add/elf_set_find present; VNET_MODMIN
+		// still 8192 (10.4 vnet.c).
+		Name: "freebsd-9.0", OSRelDate: 900044,
+		Summary:           "the cross-module set fix (elf_set_find) is in; VNET module space still 8 KiB",
+		CrossModuleSets:   true,
+		VNETModMin:        8192,
+		DPCPUModMin:       2048,
+		SetSizeInPointers: true,
+		LeakLocals:        true,
+		Unsupported: map[string][]string{
+			"amd64": {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
+		},
+	},
+	{
+		// 12.1-STABLE (Tesseract snapshot): vnet.c VNET_MODMIN (8 * PAGE_SIZE);
+		// link_elf.c sizes sets in bytes and prints the out-of-space messages;
+		// amd64 elf_machdep.c accepts PLT32.
+		Name: "freebsd-12.1", OSRelDate: 1201000,
+		Summary:         "VNET module space 8 pages (32 KiB); set sizes in bytes; out-of-space messages",
+		CrossModuleSets: true,
+		VNETModMin:      8 * 4096,
+		DPCPUModMin:     2048,
+		ReportsNoSpace:  true,
+		LeakLocals:      true,
+	},
+	{
+		// 15-CURRENT (Irid snapshot) link_elf.c: LS_PADDING checks on i386,
+		// debug.link_elf_leak_locals (default true).
+		Name: "freebsd-14", OSRelDate: 1400000,
+		Summary:         "today's linker: i386 set padding checked; leak_locals sysctls (default on)",
+		CrossModuleSets: true,
+		VNETModMin:      8 * 4096,
+		DPCPUModMin:     2048,
+		ReportsNoSpace:  true,
+		LeakLocals:      true,
+		I386SetPadding:  true,
+	},
+}
+
+// All returns every profile, oldest first.
+func All() []*Profile { return append([]*Profile(nil), all...) }
+
+// Newest returns the profile of the newest release.
+func Newest() *Profile { return all[len(all)-1] }
+
+// ByName returns the profile called name.
+func ByName(name string) (*Profile, error) {
+	for _, p := range all {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	names := make([]string, len(all))
+	for i, p := range all {
+		names[i] = p.Name
+	}
+	return nil, fmt.Errorf("unknown profile %q (known: %v)", name, names)
+}
+
+// ForOSRelDate returns the newest profile whose release is at or below
+// osreldate, or the oldest when osreldate predates them all.
+func ForOSRelDate(osreldate int) *Profile {
+	i := sort.Search(len(all), func(i int) bool { return all[i].OSRelDate > osreldate })
+	if i == 0 {
+		return all[0]
+	}
+	return all[i-1]
+}
+
+// Accepts reports whether the kernel linker of this release accepts a
+// relocation type that the newest one accepts, on architecture archName.
+func (p *Profile) Accepts(archName, relocName string) bool {
+	for _, n := range p.Unsupported[archName] {
+		if n == relocName {
+			return false
+		}
+	}
+	return true
+}

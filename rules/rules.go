@@ -1,0 +1,188 @@
+// Package rules is kldcheck's catalogue of findings: each rule's id,
+// severity, what happens in the kernel, where the knowledge comes from and how
+// to fix it, and the Finding type every check produces.
+package rules
+
+import "fmt"
+
+// Severity of a finding.
+type Severity int
+
+// Severities, in increasing order.
+const (
+	Note Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Note:
+		return "note"
+	case Warning:
+		return "warning"
+	}
+	return "error"
+}
+
+// ParseSeverity reads a severity name.
+func ParseSeverity(s string) (Severity, error) {
+	for _, v := range []Severity{Note, Warning, Error} {
+		if v.String() == s {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want note, warning or error)", s)
+}
+
+// Rule describes one kind of finding.
+type Rule struct {
+	ID       string
+	Severity Severity
+	// Summary is a one-line description.
+	Summary string
+	// Kernel says what the kernel does when the problem is real.
+	Kernel string
+	// Source names the report, errata notice or code this rule comes from.
+	Source string
+	// Fix says how to fix it.
+	Fix string
+}
+
+// Rule ids.
+const (
+	SetRefUnrelocated     = "set-ref-unrelocated"
+	UndefinedSymbol       = "undefined-symbol"
+	UnsupportedRelocation = "unsupported-relocation"
+	ModspaceExhausted     = "modspace-exhausted"
+	MissingDependency     = "missing-dependency"
+	VersionMismatch       = "version-mismatch"
+	SetPadding            = "set-padding"
+	SetBoundsMissing      = "set-bounds-missing"
+	DuplicateModule       = "duplicate-module"
+	UnsupportedFormat     = "unsupported-format"
+	NoKernel              = "no-kernel"
+)
+
+var catalogue = []Rule{
+	{
+		ID: SetRefUnrelocated, Severity: Error,
+		Summary: "a reference to a VNET or DPCPU variable does not reach the variable's copy in the kernel's master set",
+		Kernel: "code computes instance base + the variable's address in the module's own image instead of its " +
+			"address in module space: it reads another vnet's or CPU's memory, or faults (\"Fatal trap 12: page fault\" at kldload)",
+		Source: "seeds 000/001 (ipfw_nat and V_layer3_chain, 2011); sys/kern/link_elf.c elf_relocaddr, elf_lookup, elf_set_find",
+		Fix: "load on a kernel with the cross-module set fix (FreeBSD 9.0 and later), or reach the variable through a " +
+			"function of the owning module; keep references to set variables in relocations the kernel linker redirects",
+	},
+	{
+		ID: UndefinedSymbol, Severity: Error,
+		Summary: "a symbol the module needs is defined by neither the module, its dependencies nor the kernel",
+		Kernel:  "kldload fails: \"link_elf: symbol X undefined\" (link_elf_obj: on amd64), ENOENT",
+		Source:  "sys/kern/link_elf.c relocate_file, sys/kern/link_elf_obj.c relocate_file, sys/kern/kern_linker.c linker_file_lookup_symbol",
+		Fix:     "build the module against the kernel it will run on, add the MODULE_DEPEND on the module that defines the symbol, or stop using the symbol",
+	},
+	{
+		ID: UnsupportedRelocation, Severity: Error,
+		Summary: "the module holds a relocation type this architecture's kernel linker rejects",
+		Kernel:  "kldload fails: \"kldload: unexpected relocation type N, symbol index M\" then \"link_elf: symbol X undefined\"",
+		Source:  "sys/<arch>/<arch>/elf_machdep.c elf_reloc_internal; e.g. R_X86_64_REX_GOTPCRELX with a ports llvm (2022)",
+		Fix:     "build with the flags and toolchain sys/conf/kmod.mk uses for that release (-fno-pic/-mcmodel=kernel on amd64, -fPIC elsewhere)",
+	},
+	{
+		ID: ModspaceExhausted, Severity: Error,
+		Summary: "the module's set_vnet or set_pcpu does not fit in the module space left in the kernel's master set",
+		Kernel:  "kldload fails with ENOSPC, after \"parse_vnet: vnet module space is out of space; cannot allocate N for FILE\" on newer kernels",
+		Source:  "sys/net/vnet.c vnet_data_alloc (VNET_MODMIN), sys/kern/subr_pcpu.c dpcpu_alloc (DPCPU_MODMIN); PR 206583",
+		Fix:     "allocate large per-vnet or per-CPU data dynamically (malloc in a VNET_SYSINIT, or the counter(9)/dpcpu_alloc interfaces) instead of defining it in the set",
+	},
+	{
+		ID: MissingDependency, Severity: Error,
+		Summary: "a MODULE_DEPEND names a module that is neither loaded nor found in the module path",
+		Kernel:  "kldload fails: \"KLD X.ko: depends on Y - not available or version mismatch\"",
+		Source:  "sys/kern/kern_linker.c linker_load_dependencies",
+		Fix:     "install the module depended on in the module path (kern.module_path, -p), or load it first",
+	},
+	{
+		ID: VersionMismatch, Severity: Error,
+		Summary: "a MODULE_DEPEND's version range excludes the version of the module found",
+		Kernel:  "kldload fails: \"KLD X.ko: depends on Y - not available or version mismatch\"",
+		Source:  "sys/kern/kern_linker.c modlist_lookup2, linker_load_dependencies",
+		Fix:     "rebuild the module against the version it will run with (for \"kernel\": the running kernel's __FreeBSD_version)",
+	},
+	{
+		ID: SetPadding, Severity: Error,
+		Summary: "an i386 module's set_pcpu or set_vnet lacks the padding word sys/conf/ldscript.kmod.i386 adds",
+		Kernel:  "kldload fails: \"Kernel module 'X' must be recompiled with linker script\" (ENOEXEC)",
+		Source:  "sys/kern/link_elf.c parse_dpcpu/parse_vnet LS_PADDING (r348808, 2019)",
+		Fix:     "link the module with sys/conf/ldscript.kmod.i386 as sys/conf/kmod.mk does",
+	},
+	{
+		ID: SetBoundsMissing, Severity: Error,
+		Summary: "a shared-object module has a set_vnet or set_pcpu section but no __start_/__stop_ symbols the kernel linker can find",
+		Kernel: "link_elf.c finds a module's sets only through __start_set_X/__stop_set_X; without them the set is silently " +
+			"never copied to module space and every reference to its variables reaches the wrong memory",
+		Source: "sys/kern/link_elf.c parse_dpcpu/parse_vnet, link_elf_lookup_set",
+		Fix:    "link the module as sys/conf/kmod.mk does, so the linker defines the set's bounds symbols (FreeBSD's headers force them with __GLOBL)",
+	},
+	{
+		ID: DuplicateModule, Severity: Error,
+		Summary: "a module version the file declares is already provided by a loaded file",
+		Kernel:  "kldload fails: \"interface X.N already present in the KLD 'Y'!\" (EEXIST)",
+		Source:  "sys/kern/kern_linker.c linker_load_dependencies",
+		Fix:     "load only one file providing each module; remove the stale copy from the module path",
+	},
+	{
+		ID: UnsupportedFormat, Severity: Error,
+		Summary: "the file is not laid out the way this architecture's kernel linker loads modules",
+		Kernel:  "kldload fails: \"Object is not dynamically-linked\", \"Too many sections\", \"No sections\" (link_elf.c), or the file is not recognised (ENOEXEC/ENOSYS)",
+		Source:  "sys/kern/link_elf.c link_elf_load_file, sys/kern/link_elf_obj.c link_elf_load_file",
+		Fix:     "build the module with sys/conf/kmod.mk (bsd.kmod.mk) for the target architecture",
+	},
+	{
+		ID: NoKernel, Severity: Note,
+		Summary: "no kernel was given: symbols the modules do not define are taken to be the kernel's",
+		Kernel:  "(none)",
+		Source:  "kldcheck",
+		Fix:     "pass --kernel /boot/kernel/kernel to check symbols, versions and module space against a real kernel",
+	},
+}
+
+// All returns the catalogue.
+func All() []Rule { return append([]Rule(nil), catalogue...) }
+
+// Lookup returns the rule with the given id.
+func Lookup(id string) (Rule, bool) {
+	for _, r := range catalogue {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Finding is one problem found in one file.
+type Finding struct {
+	Rule     string
+	Severity Severity
+	File     string // the module (or kernel) file
+	Symbol   string // the variable or symbol concerned, if any
+	Message  string
+	// Where the problem is: a function+offset or section+offset in File, and
+	// the relocation, when there is one.
+	Location string
+	Reloc    string
+	// Owner is the file defining Symbol, when relevant.
+	Owner string
+	// Expected and Actual are addresses, for set-ref-unrelocated.
+	Expected, Actual uint64
+	HasAddrs         bool
+}
+
+// New returns a finding of rule id with the rule's severity.
+func New(id, file, format string, args ...any) Finding {
+	r, ok := Lookup(id)
+	if !ok {
+		panic("rules: unknown rule " + id)
+	}
+	return Finding{Rule: id, Severity: r.Severity, File: file, Message: fmt.Sprintf(format, args...)}
+}

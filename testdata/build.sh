@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Rebuild every kldcheck fixture (kernels and modules of eight FreeBSD
+# architectures, plus two arm64 lld-14 variants) from testdata/src, the way
+# sys/conf/kmod.mk builds modules, with Debian's clang/lld. Output replaces
+# testdata/<config>/ wholesale; intermediates live in a temporary directory.
+#
+#   bash testdata/build.sh
+#
+# Tools can be overridden: CLANG16 LLD16 LLD14 READELF NM OBJCOPY.
+set -euo pipefail
+
+CLANG16=${CLANG16:-clang-16}
+LLD16=${LLD16:-ld.lld-16}
+LLD14=${LLD14:-ld.lld-14}
+READELF=${READELF:-llvm-readelf-16}
+NM=${NM:-llvm-nm-16}
+OBJCOPY=${OBJCOPY:-llvm-objcopy-16}
+
+TD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$TD/src
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kldcheck-fixtures.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# Reproducible output regardless of where the tree lives or when it is built.
+export SOURCE_DATE_EPOCH=0 LC_ALL=C TZ=UTC
+
+ALL_MODULES="vnet_owner vnet_user bigvnet undef vnet_local vmmap_bad vmmap_good"
+LLD14_MODULES="vnet_owner vnet_user vnet_local"
+
+# sys/conf/kmod.mk and kern.mk flags common to every arch. DWARF names the
+# sources relative to the repository root (testdata/src/<file>.c).
+COMMON_CFLAGS="-O2 -ffreestanding -nostdinc -fno-common -fno-builtin -g
+  -fdebug-compilation-dir=testdata/src -I. -D_KERNEL"
+
+run() {
+	echo "+ $*"
+	"$@"
+}
+
+# i386 only: sys/conf/ldscript.kmod.i386 pads set_pcpu and set_vnet with one
+# 0x90909090 word during the ld -r step (r348808), and link_elf.c on i386
+# rejects modules without it. This is our own equivalent script.
+cat >"$TMP/ldscript.kmod.i386" <<'EOF'
+SECTIONS
+{
+	set_pcpu : { *(set_pcpu) LONG(0x90909090) }
+	set_vnet : { *(set_vnet) LONG(0x90909090) }
+}
+EOF
+
+# compile <triple> <out.o> <src.c> <flags...>
+compile() {
+	local triple=$1 out=$2 src=$3
+	shift 3
+	# shellcheck disable=SC2086
+	(cd "$SRC" && run "$CLANG16" -target "$triple" $COMMON_CFLAGS "$@" -c -o "$out" "$src")
+}
+
+# capture <dir> <file>: llvm-readelf ground truth for kldcheck's tests.
+capture() {
+	local dir=$1 f=$2 err=$TMP/readelf.err
+	mkdir -p "$dir/readelf"
+	: >"$err"
+	(
+		cd "$dir"
+		"$READELF" -h "$f" >"readelf/$f.headers.txt"
+		"$READELF" -S "$f" >"readelf/$f.sections.txt"
+		"$READELF" -s "$f" >"readelf/$f.symbols.txt"
+		"$READELF" -r "$f" >"readelf/$f.relocs.txt"
+		"$READELF" -d "$f" >"readelf/$f.dynamic.txt"
+		"$READELF" -x set_modmetadata_set "$f" >"readelf/$f.metadata.txt"
+	) 2>>"$err"
+	# Expected for the kernels: lld writes DT_JMPREL 0 / DT_PLTRELSZ 0 when
+	# the only PLT-type relocation is the ifunc's IRELATIVE (in .rela.dyn).
+	sort -u "$err" | sed "s|^|  note ($(basename "$dir")): |"
+}
+
+# build_config <config> <triple> <emulation> <lld> <module-flags> \
+#     <kernel-flags> <final-ld-flags> <kernel-ld-flags> <modules>
+build_config() {
+	local config=$1 triple=$2 emul=$3 lld=$4 mflags=$5 kflags=$6
+	local finalld=$7 kld=$8 modules=$9
+	local out=$TD/$config work=$TMP/$config m rflags syms
+	echo "== $config ($triple, $("$lld" --version | head -n1))"
+	rm -rf "$out"
+	mkdir -p "$out" "$work"
+
+	# Stand-in kernel: not a module, so no -DKLD_MODULE and no -fPIC.
+	# shellcheck disable=SC2086
+	compile "$triple" "$work/kernel.o" kernel.c $kflags
+	# shellcheck disable=SC2086
+	run "$lld" -m "$emul" -Bdynamic --export-dynamic -dynamic-linker /red/herring \
+		--no-pie --hash-style=sysv -e btext $kld -o "$out/kernel" "$work/kernel.o"
+	capture "$out" kernel
+
+	for m in $modules; do
+		# shellcheck disable=SC2086
+		compile "$triple" "$work/$m.o" "$m.c" -DKLD_MODULE $mflags
+		if [ "$config" = amd64 ]; then
+			# amd64: the .ko is the ld -r output (ET_REL), kmod.mk.
+			run "$lld" -m "$emul" -r -d -o "$out/$m.ko" "$work/$m.o"
+		else
+			rflags=
+			if [ "$config" = i386 ]; then
+				rflags="-T $TMP/ldscript.kmod.i386"
+			fi
+			# shellcheck disable=SC2086
+			run "$lld" -m "$emul" -r $rflags -o "$work/$m.kld" "$work/$m.o"
+			# EXPORT_SYMS=NO (kmod_syms.awk): localise every defined
+			# global that is not absolute.
+			syms=$("$NM" -g --defined-only "$work/$m.kld" |
+				awk '$2 != "A" { printf " -L %s", $3 }')
+			echo "+ $OBJCOPY$syms $m.kld"
+			# shellcheck disable=SC2086
+			"$OBJCOPY" $syms "$work/$m.kld"
+			# shellcheck disable=SC2086
+			run "$lld" -m "$emul" -Bshareable -znotext -znorelro \
+				--hash-style=sysv $finalld -o "$out/$m.ko" "$work/$m.kld"
+		fi
+		capture "$out" "$m.ko"
+	done
+}
+
+echo "Building kldcheck fixtures into $TD"
+
+# config   triple   emulation   linker   module cflags   kernel cflags
+#   final-link flags   kernel link flags   modules
+build_config amd64 x86_64-unknown-freebsd14.0 elf_x86_64_fbsd "$LLD16" \
+	"-mcmodel=kernel -mno-red-zone -mno-sse" \
+	"-mcmodel=kernel -mno-red-zone -mno-sse" \
+	"" "--image-base=0xffffffff80200000" "$ALL_MODULES"
+
+build_config i386 i386-unknown-freebsd14.0 elf_i386_fbsd "$LLD16" \
+	"-fPIC -mno-sse" "-mno-sse" \
+	"" "" "$ALL_MODULES"
+
+build_config arm64 aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"--no-relax" "" "$ALL_MODULES"
+
+build_config armv7 armv7-unknown-freebsd14.0-gnueabihf armelf_fbsd "$LLD16" \
+	"-mno-movt -mfloat-abi=soft -mfpu=none -funwind-tables" \
+	"-mno-movt -mfloat-abi=soft -mfpu=none -funwind-tables" \
+	"" "" "$ALL_MODULES"
+
+build_config riscv64 riscv64-unknown-freebsd14.0 elf64lriscv "$LLD16" \
+	"-fPIC -mcmodel=medium -mno-relax" "-mcmodel=medium -mno-relax" \
+	"" "" "$ALL_MODULES"
+
+build_config powerpc powerpc-unknown-freebsd14.0 elf32ppc_fbsd "$LLD16" \
+	"-fPIC -msecure-plt -mlongcall -fno-omit-frame-pointer" \
+	"-msecure-plt -mlongcall -fno-omit-frame-pointer" \
+	"" "" "$ALL_MODULES"
+
+build_config powerpc64 powerpc64-unknown-freebsd14.0 elf64ppc_fbsd "$LLD16" \
+	"-fPIC -mlongcall -fno-omit-frame-pointer" "-mlongcall -fno-omit-frame-pointer" \
+	"--no-toc-optimize" "" "$ALL_MODULES"
+
+build_config powerpc64le powerpc64le-unknown-freebsd14.0 elf64lppc_fbsd "$LLD16" \
+	"-fPIC -mlongcall -fno-omit-frame-pointer" "-mlongcall -fno-omit-frame-pointer" \
+	"--no-toc-optimize" "" "$ALL_MODULES"
+
+# EN-23:08 (seed 004): lld 14 as in FreeBSD 13.2, before and after the fix.
+build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"" "" "$LLD14_MODULES"
+
+build_config arm64-lld14-norelax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"--no-relax" "" "$LLD14_MODULES"
+
+{
+	echo "Toolchain used by testdata/build.sh"
+	echo
+	for t in "$CLANG16" "$LLD16" "$LLD14" "$READELF" "$NM" "$OBJCOPY"; do
+		echo "$t: $("$t" --version 2>&1 | grep -m1 -iE 'version|LLD' | sed 's/^ *//')"
+	done
+	if command -v dpkg-query >/dev/null 2>&1; then
+		echo
+		dpkg-query -W -f '${Package} ${Version}\n' clang-16 lld-16 lld-14 llvm-16 2>/dev/null || true
+	fi
+} >"$TD/TOOLCHAIN.txt"
+echo "== wrote $TD/TOOLCHAIN.txt"
+echo "done"
