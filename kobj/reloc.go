@@ -30,8 +30,8 @@ type RelocTable struct {
 	// Dynamic is true when the symbol indices refer to .dynsym.
 	Dynamic bool
 	// PLT is true for the table DT_JMPREL names (.rela.plt, .rel.plt).
-	PLT bool
-	Relocs  []Reloc
+	PLT    bool
+	Relocs []Reloc
 }
 
 // SymbolsOf returns the symbol table the records' indices refer to.

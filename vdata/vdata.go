@@ -65,9 +65,9 @@ type Space struct {
 	Start, Stop uint64
 	// ModStart and ModSize locate the module-space array inside the set.
 	ModStart, ModSize uint64
-	ptrSize          uint64
-	free             []extent // address-sorted free list
-	allocs           []Alloc
+	ptrSize           uint64
+	free              []extent // address-sorted free list
+	allocs            []Alloc
 }
 
 type extent struct{ start, size uint64 }
