@@ -220,17 +220,24 @@ func (l *Linker) loadDependencies(f *File) error {
 }
 
 // loadDependency searches the module path for a file providing d and loads
-// it, as linker_load_module does.
+// it, as linker_load_module does. When a loaded file already provides the
+// module in another version, the search could only find that file again.
 func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 	msg := fmt.Sprintf("KLD %s: depends on %s - not available or version mismatch", f.Name, d.Name)
-	path, found := l.searchModule(d.Name)
-	if !found {
-		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
+	mismatch := func(have modEntry) error {
+		fd := rules.New(rules.VersionMismatch, f.Obj.Path, "%s (%s provides %s version %d; %s needs %d..%d)",
+			msg, have.file.Name, d.Name, have.version, f.Name, d.Min, d.Max)
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
-	if g := l.fileByName(filepath.Base(path)); g != nil {
-		fd := rules.New(rules.VersionMismatch, f.Obj.Path, "%s (%s is loaded but provides no %s version in %d..%d)", msg, g.Name, d.Name, d.Min, d.Max)
+	for _, m := range l.modules {
+		if m.name == d.Name {
+			return mismatch(m)
+		}
+	}
+	path, found := l.searchModule(d.Name)
+	if !found {
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
@@ -246,13 +253,12 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 	}
 	if l.lookupModule(d.Name, d.Min, d.Preferred, d.Max, true) == nil {
 		l.unload(dep)
-		have := "no version"
 		for _, m := range l.modules {
 			if m.name == d.Name {
-				have = fmt.Sprintf("version %d", m.version)
+				return mismatch(m)
 			}
 		}
-		fd := rules.New(rules.VersionMismatch, f.Obj.Path, "%s (%s provides %s %s, %s needs %d..%d)", msg, dep.Name, d.Name, have, f.Name, d.Min, d.Max)
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s has no MODULE_VERSION(%s))", msg, dep.Name, d.Name)
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}

@@ -81,7 +81,7 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 	fmt.Fprintf(&b, "profile %s\n", l.Profile.Name)
 	fmt.Fprintf(&b, "Id Refs %-*s %8s Name\n", width+2, "Address", "Size")
 	for i, f := range l.Files {
-		fmt.Fprintf(&b, "%2d %4d %#0*x %8x %s\n", i+1, l.Refcount(f), width+2, f.Address, f.Size, f.Name)
+		fmt.Fprintf(&b, "%2d %4d 0x%0*x %8x %s\n", i+1, l.Refcount(f), width, f.Address, f.Size, f.Name)
 		if mods := f.Modules(); len(mods) > 0 {
 			b.WriteString("        Contained modules:\n")
 			for _, m := range mods {
