@@ -85,8 +85,10 @@ var catalogue = []Rule{
 		ID: UnsupportedRelocation, Severity: Error,
 		Summary: "the module holds a relocation type this architecture's kernel linker rejects",
 		Kernel:  "kldload fails: \"kldload: unexpected relocation type N, symbol index M\" then \"link_elf: symbol X undefined\"",
-		Source:  "sys/<arch>/<arch>/elf_machdep.c elf_reloc_internal; e.g. R_X86_64_REX_GOTPCRELX with a ports llvm (2022)",
-		Fix:     "build with the flags and toolchain sys/conf/kmod.mk uses for that release (-fno-pic/-mcmodel=kernel on amd64, -fPIC elsewhere)",
+		Source: "sys/<arch>/<arch>/elf_machdep.c elf_reloc_internal; e.g. R_X86_64_REX_GOTPCRELX against __stack_chk_guard " +
+			"from a stock LLVM before 19 with -fstack-protector (llvm-project#50932; FreeBSD's own clang is patched, 9a4d48a645a7a)",
+		Fix: "build with the toolchain and flags sys/conf/kmod.mk uses for that release (FreeBSD's clang, or LLVM 19 and later; " +
+			"-mcmodel=kernel on amd64, -fPIC elsewhere), or drop the flag that brings the relocation in",
 	},
 	{
 		ID: ModspaceExhausted, Severity: Error,

@@ -77,39 +77,41 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	return l, nil
 }
 
-func newLoadCmd() *cobra.Command {
+// newSimCmd builds a command that simulates the load of its arguments, then
+// reports on the simulated kernel with show.
+func newSimCmd(name, short string, show func(cmd *cobra.Command, format string, l *linker.Linker) error) *cobra.Command {
 	var s simFlags
 	cmd := &cobra.Command{
-		Use:   "load [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
-		Short: "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
+		Use:   name + " [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
+		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := s.simulate(args)
 			if err != nil {
 				return err
 			}
-			if s.format == "json" {
-				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
-			}
-			return report.WriteLoadText(cmd.OutOrStdout(), l)
+			return show(cmd, s.format, l)
 		},
 	}
 	s.add(cmd)
 	return cmd
 }
 
-func newCheckCmd() *cobra.Command {
-	var s simFlags
-	cmd := &cobra.Command{
-		Use:   "check [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
-		Short: "Simulate kldload and report what would fail or reach the wrong memory",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := s.simulate(args)
-			if err != nil {
-				return err
+func newLoadCmd() *cobra.Command {
+	return newSimCmd("load", "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
+		func(cmd *cobra.Command, format string, l *linker.Linker) error {
+			if format == "json" {
+				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
 			}
-			if s.format == "json" {
+			return report.WriteLoadText(cmd.OutOrStdout(), l)
+		})
+}
+
+func newCheckCmd() *cobra.Command {
+	return newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
+		func(cmd *cobra.Command, format string, l *linker.Linker) error {
+			var err error
+			if format == "json" {
 				err = report.WriteJSON(cmd.OutOrStdout(), report.NewCheck(l.Profile.Name, l.Findings))
 			} else {
 				err = report.WriteFindingsText(cmd.OutOrStdout(), l.Profile.Name, l.Findings)
@@ -123,10 +125,7 @@ func newCheckCmd() *cobra.Command {
 				}
 			}
 			return nil
-		},
-	}
-	s.add(cmd)
-	return cmd
+		})
 }
 
 func newProfilesCmd() *cobra.Command {
