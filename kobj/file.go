@@ -64,6 +64,9 @@ type File struct {
 	// when the file defines them.
 	OSRelDate int
 	Version   string
+	// HasHash reports a SysV symbol hash table (DT_HASH), which link_elf.c
+	// needs to look up any symbol of a shared object or kernel.
+	HasHash bool
 	// DebugLink names the separate debug file (.gnu_debuglink), if any.
 	DebugLink    string
 	DebugLinkCRC uint32

@@ -63,9 +63,14 @@ func (f *File) readSections() error {
 			}
 		}
 		f.Sections[i] = s
+		if s.Type == elf.SHT_HASH {
+			f.HasHash = true
+		}
 	}
 	if f.ef.Type == elf.ET_REL {
 		f.layoutRelocatable()
+	} else if v, err := f.ef.DynValue(elf.DT_HASH); err == nil && len(v) > 0 {
+		f.HasHash = true
 	}
 	for _, p := range f.ef.Progs {
 		seg := Segment{Type: p.Type, Off: p.Off, Vaddr: p.Vaddr, Filesz: p.Filesz, Memsz: p.Memsz, Align: p.Align}

@@ -85,6 +85,9 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 		return s.Section != elf.SHN_UNDEF || (s.Value != 0 && (s.Type == elf.STT_FUNC || s.Type == elf.STT_GNU_IFUNC))
 	}
 	if f.Obj.Type != elf.ET_REL {
+		if !f.Obj.HasHash {
+			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
+		}
 		for i := range f.Obj.DynSymbols {
 			if s := &f.Obj.DynSymbols[i]; match(s, false) {
 				return s, true
@@ -107,6 +110,10 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 // dependency (not transitively). It returns the address and the file and
 // symbol that define it.
 func (f *File) resolve(name string, deps bool) (uint64, *File, *kobj.Symbol, bool) {
+	if name == "__this_linker_file" {
+		// linuxkpi's THIS_MODULE: the linker_file_t itself, NULL for the kernel.
+		return f.Address | 1, nil, nil, f.Obj.Kind != kobj.Kernel
+	}
 	if s, ok := f.lookupSymbol(name); ok {
 		if a := f.symAddr(s); a != 0 {
 			return a, f, s, true
