@@ -173,6 +173,17 @@ type Finding struct {
 	// the relocation, when there is one.
 	Location string
 	Reloc    string
+	// Func and Offset are the function (or object, or section) of File
+	// holding the problem and the offset in it; Addr is that place's address
+	// in File as kobj lays it out (link address; ET_REL: image offset).
+	Func    string
+	Offset  uint64
+	Addr    uint64
+	HasAddr bool
+	// SourceFile and SourceLine come from DWARF when debug information is
+	// available (in File or the file its .gnu_debuglink names).
+	SourceFile string
+	SourceLine int
 	// Owner is the file defining Symbol, when relevant.
 	Owner string
 	// Expected and Actual are addresses, for set-ref-unrelocated.
