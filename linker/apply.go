@@ -80,7 +80,8 @@ func (f *File) unsupported(rc reloc, class string) error {
 	if rc.spec.Formula == arch.Copy {
 		fd.Message = fmt.Sprintf("kldload: unexpected R_COPY relocation, symbol index %d; %s: symbol %s undefined", rc.r.Sym, class, name)
 	}
-	fd.Symbol, fd.Reloc, fd.Location = name, f.Obj.RelocString(rc.t, rc.r), f.location(rc.place)
+	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)
+	f.locate(&fd, rc.place)
 	return f.l.fail(f, fd)
 }
 
@@ -171,7 +172,8 @@ func (f *File) check(rc reloc, s target) {
 	fd := rules.New(rules.SetRefUnrelocated, f.Obj.Path,
 		"%s: %s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
 		ref.Location, f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)
-	fd.Symbol, fd.Owner, fd.Reloc, fd.Location = ref.Variable, ref.Owner, ref.Reloc, ref.Location
+	fd.Symbol, fd.Owner, fd.Reloc = ref.Variable, ref.Owner, ref.Reloc
+	f.locate(&fd, rc.place)
 	fd.Expected, fd.Actual, fd.HasAddrs = exp, act, true
 	f.l.report(fd)
 }

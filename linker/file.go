@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/vdata"
 )
 
@@ -180,6 +181,16 @@ func (f *File) relocaddr(x uint64) uint64 {
 // location names where address a (as loaded) lies in the file: function or
 // object+offset, else section+offset.
 func (f *File) location(a uint64) string {
+	name, off, _ := f.place(a)
+	if name == "" {
+		return fmt.Sprintf("%#x", a)
+	}
+	return fmt.Sprintf("%s+%#x", name, off)
+}
+
+// place finds the symbol (a function preferred) or else the section holding
+// loaded address a, the offset in it, and a's link address in the file.
+func (f *File) place(a uint64) (name string, off, link uint64) {
 	la := f.linkAddr(a)
 	var best *kobj.Symbol
 	for _, tab := range [][]kobj.Symbol{f.Obj.Symbols, f.Obj.DynSymbols} {
@@ -196,14 +207,21 @@ func (f *File) location(a uint64) string {
 		}
 	}
 	if best != nil {
-		return fmt.Sprintf("%s+%#x", best.Name, la-best.Addr)
+		return best.Name, la - best.Addr, la
 	}
 	for _, s := range f.Obj.Sections {
 		if s.Alloc() && s.Contains(la) {
-			return fmt.Sprintf("%s+%#x", s.Name, la-s.Addr)
+			return s.Name, la - s.Addr, la
 		}
 	}
-	return fmt.Sprintf("%#x", a)
+	return "", 0, la
+}
+
+// locate fills a finding's location fields for loaded address a.
+func (f *File) locate(fd *rules.Finding, a uint64) {
+	name, off, link := f.place(a)
+	fd.Location = f.location(a)
+	fd.Func, fd.Offset, fd.Addr, fd.HasAddr = name, off, link, true
 }
 
 // linkAddr maps a loaded address back to the file's own (kobj) addresses.
