@@ -85,6 +85,27 @@ func (f *File) unsupported(rc reloc, class string) error {
 	return f.l.fail(f, fd)
 }
 
+// undefined records a symbol lookup failure: "link_elf: symbol X undefined"
+// (link_elf.c relocate_file; link_elf_obj: on amd64). When another loaded file
+// defines the symbol, the cause is a missing MODULE_DEPEND.
+func (f *File) undefined(rc reloc, name, class string) error {
+	id, extra := rules.UndefinedSymbol, ""
+	for _, g := range f.l.Files {
+		if g == f || g.Obj.Kind == kobj.Kernel {
+			continue
+		}
+		if s, ok := g.lookupSymbol(name); ok && s.Defined() {
+			id = rules.UndeclaredDependency
+			extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", g.Name, f.Name)
+			break
+		}
+	}
+	fd := rules.New(id, f.Obj.Path, "%s: symbol %s undefined%s", class, name, extra)
+	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)
+	f.locate(&fd, rc.place)
+	return f.l.fail(f, fd)
+}
+
 func (f *File) symName(t *kobj.RelocTable, idx uint32) string {
 	if syms := f.Obj.SymbolsOf(t); idx != 0 && int(idx) < len(syms) {
 		return syms[idx].Name

@@ -136,10 +136,7 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 	}
 	s, err := f.elfLookup(t, r.Sym)
 	if err != nil {
-		fd := rules.New(rules.UndefinedSymbol, f.Obj.Path, "link_elf: symbol %s undefined", f.symName(t, r.Sym))
-		fd.Symbol, fd.Reloc = f.symName(t, r.Sym), f.Obj.RelocString(t, r)
-		f.locate(&fd, rc.place)
-		return l.fail(f, fd)
+		return f.undefined(rc, f.symName(t, r.Sym), "link_elf")
 	}
 	f.compute(rc, s)
 	return nil

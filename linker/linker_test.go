@@ -212,3 +212,21 @@ func TestMissingDependency(t *testing.T) {
 		t.Errorf("%v", l.Findings)
 	}
 }
+
+// A module using another module's symbols without MODULE_DEPEND on it fails
+// even when that module is loaded: the kernel searches declared dependencies
+// only.
+func TestUndeclaredDependency(t *testing.T) {
+	for _, config := range []string{"amd64", "arm64"} {
+		l := simulate(t, config, "freebsd-14", "vnet_owner.ko", "nodep.ko")
+		fs := byRule(l, rules.UndeclaredDependency)
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, "symbol vnet_entry_owner_enable undefined (defined in vnet_owner.ko, which nodep.ko does not MODULE_DEPEND on)") {
+			t.Errorf("%s: %v", config, l.Findings)
+		}
+		// Alone, it is a plain undefined symbol.
+		l = simulate(t, config, "freebsd-14", "nodep.ko")
+		if len(byRule(l, rules.UndefinedSymbol)) != 1 {
+			t.Errorf("%s alone: %v", config, l.Findings)
+		}
+	}
+}

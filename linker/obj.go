@@ -147,10 +147,7 @@ func (l *Linker) relocateObj(f *File, local bool) error {
 				}
 				s, err := f.objLookup(r.Sym)
 				if err != nil {
-					fd := rules.New(rules.UndefinedSymbol, o.Path, "link_elf_obj: symbol %s undefined", sym.Name)
-					fd.Symbol, fd.Reloc = sym.Name, o.RelocString(t, r)
-					f.locate(&fd, rc.place)
-					return l.fail(f, fd)
+					return f.undefined(rc, sym.Name, "link_elf_obj")
 				}
 				f.compute(rc, s)
 			}

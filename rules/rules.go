@@ -61,6 +61,7 @@ const (
 	SetBoundsMissing      = "set-bounds-missing"
 	DuplicateModule       = "duplicate-module"
 	UnsupportedFormat     = "unsupported-format"
+	UndeclaredDependency  = "undeclared-dependency"
 	NoKernel              = "no-kernel"
 )
 
@@ -96,6 +97,14 @@ var catalogue = []Rule{
 		Kernel:  "kldload fails with ENOSPC, after \"parse_vnet: vnet module space is out of space; cannot allocate N for FILE\" on newer kernels",
 		Source:  "sys/net/vnet.c vnet_data_alloc (VNET_MODMIN), sys/kern/subr_pcpu.c dpcpu_alloc (DPCPU_MODMIN); PR 206583",
 		Fix:     "allocate large per-vnet or per-CPU data dynamically (malloc in a VNET_SYSINIT, or the counter(9)/dpcpu_alloc interfaces) instead of defining it in the set",
+	},
+	{
+		ID: UndeclaredDependency, Severity: Error,
+		Summary: "a symbol the module needs is defined only by a module it does not MODULE_DEPEND on",
+		Kernel: "the kernel looks symbols up in the module and its declared dependencies only (kern_linker.c " +
+			"linker_file_lookup_symbol): kldload fails with \"link_elf: symbol X undefined\" even when the defining module is loaded",
+		Source: "sys/kern/kern_linker.c linker_file_lookup_symbol, linker_load_dependencies",
+		Fix:    "add MODULE_DEPEND(this, owner, min, preferred, max) naming the module that defines the symbol (and MODULE_VERSION in that module)",
 	},
 	{
 		ID: MissingDependency, Severity: Error,
