@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
 	"github.com/kldcheck/kldcheck/report"
-	"github.com/kldcheck/kldcheck/rules"
 )
 
 // simFlags are the flags of load and check.
@@ -108,24 +108,18 @@ func newLoadCmd() *cobra.Command {
 }
 
 func newCheckCmd() *cobra.Command {
-	return newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
+	var o outFlags
+	cmd := newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
 		func(cmd *cobra.Command, format string, l *linker.Linker) error {
-			var err error
-			if format == "json" {
-				err = report.WriteJSON(cmd.OutOrStdout(), report.NewCheck(l.Profile.Name, l.Findings))
-			} else {
-				err = report.WriteFindingsText(cmd.OutOrStdout(), l.Profile.Name, l.Findings)
-			}
-			if err != nil {
-				return err
-			}
-			for _, f := range l.Findings {
-				if f.Severity >= rules.Error {
-					return &exitError{code: ExitFindings, err: errors.New("")}
+			return o.emit(cmd, l.Findings, func(w io.Writer) error {
+				if format == "json" {
+					return report.WriteJSON(w, report.NewCheck(l.Profile.Name, l.Findings))
 				}
-			}
-			return nil
+				return report.WriteFindingsText(w, l.Profile.Name, l.Findings)
+			})
 		})
+	o.add(cmd)
+	return cmd
 }
 
 func newProfilesCmd() *cobra.Command {

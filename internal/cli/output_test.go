@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// --fail-on sets the severity that makes check exit 1; -o writes the report
+// to a file and nothing to stdout.
+func TestFailOnAndOutput(t *testing.T) {
+	mod := fixture(t, "arm64", "vnet_user.ko") // no kernel: one note, no error
+	if code, _, _ := run("check", mod); code != ExitOK {
+		t.Errorf("default --fail-on error: exit %d with only a note", code)
+	}
+	if code, _, _ := run("check", "--fail-on", "note", mod); code != ExitFindings {
+		t.Errorf("--fail-on note: exit %d", code)
+	}
+	if code, _, stderr := run("check", "--fail-on", "fatal", mod); code != ExitUsage || !strings.Contains(stderr, "unknown severity") {
+		t.Errorf("--fail-on fatal: exit %d %q", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, _ := run("check", "--format", "json", "-o", out, "--profile", "freebsd-8.2", mod)
+	if code != ExitFindings || stdout != "" {
+		t.Errorf("-o: exit %d, stdout %q", code, stdout)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Findings []struct{ Rule string } }
+	if err := json.Unmarshal(data, &doc); err != nil || len(doc.Findings) < 2 {
+		t.Errorf("report file: %v %s", err, data)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".report.json.*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+	if code, _, stderr := run("check", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "r.txt"), mod); code != ExitUsage || !strings.HasPrefix(stderr, "kldcheck: ") {
+		t.Errorf("unwritable -o: exit %d %q", code, stderr)
+	}
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := run("rules", "--format", "json")
+	var rs []struct{ ID, Severity, Fix string }
+	if code != ExitOK || json.Unmarshal([]byte(out), &rs) != nil || len(rs) < 10 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	code, out, _ = run("rules")
+	if code != ExitOK || !strings.Contains(out, "set-ref-unrelocated (error)") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+}

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kldcheck/kldcheck/report"
+	"github.com/kldcheck/kldcheck/rules"
+)
+
+func newRulesCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "rules [--format text|json|markdown]",
+		Short: "List the rules: what each finding means in the kernel, where it comes from, how to fix it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				type rule struct {
+					ID, Severity, Summary, Kernel, Source, Fix string
+				}
+				var out []rule
+				for _, r := range rules.All() {
+					out = append(out, rule{r.ID, r.Severity.String(), r.Summary, r.Kernel, r.Source, r.Fix})
+				}
+				return report.WriteJSON(w, out)
+			case "markdown":
+				_, err := io.WriteString(w, rules.Markdown())
+				return err
+			}
+			_, err := io.WriteString(w, rules.Text())
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown")
+	return cmd
+}
