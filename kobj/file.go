@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/kldcheck/kldcheck/arch"
 )
@@ -71,9 +72,10 @@ type File struct {
 	DebugLink    string
 	DebugLinkCRC uint32
 
-	data  []byte
-	ef    *elf.File
-	relAt map[uint64]relRef // data relocations by the address they patch
+	data      []byte
+	ef        *elf.File
+	relAtOnce sync.Once
+	relAt     map[uint64]relRef // data relocations by the address they patch
 }
 
 // Error is a problem with an input file. Its text names the file.

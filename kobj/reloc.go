@@ -250,9 +250,10 @@ type relRef struct {
 }
 
 // relocAt returns the relocation that patches address a in the image, if any.
-// Only records of allocated targets are indexed (debug sections are not).
+// Only records of allocated targets are indexed (debug sections are not). The
+// index is built once, so a parsed File may be read from several goroutines.
 func (f *File) relocAt(a uint64) (*RelocTable, *Reloc, bool) {
-	if f.relAt == nil {
+	f.relAtOnce.Do(func() {
 		f.relAt = make(map[uint64]relRef)
 		for _, t := range f.RelocTables {
 			if t.Target != nil && !t.Target.Alloc() {
@@ -262,7 +263,7 @@ func (f *File) relocAt(a uint64) (*RelocTable, *Reloc, bool) {
 				f.relAt[t.Place(&t.Relocs[i])] = relRef{t, i}
 			}
 		}
-	}
+	})
 	ref, ok := f.relAt[a]
 	if !ok {
 		return nil, nil, false

@@ -35,6 +35,13 @@ type Options struct {
 	ModulePath []string
 	// Open reads a module file; nil means kobj.Open.
 	Open func(path string) (*kobj.File, error)
+	// Exists reports whether a regular file is at path (the module search);
+	// nil means the file system's.
+	Exists func(path string) bool
+	// Hints maps module names to the files providing them, with versions, as
+	// linker.hints does (see ReadHints, IndexModules); consulted before the
+	// NAME.ko fallback.
+	Hints Hints
 }
 
 // Linker is one simulated kernel with the files loaded into it.
@@ -86,6 +93,12 @@ func New(opts Options) (*Linker, error) {
 	}
 	if opts.Open == nil {
 		opts.Open = kobj.Open
+	}
+	if opts.Exists == nil {
+		opts.Exists = func(p string) bool {
+			st, err := os.Stat(p)
+			return err == nil && st.Mode().IsRegular()
+		}
 	}
 	l := &Linker{Profile: opts.Profile, opts: opts, Spaces: map[vdata.Kind]*vdata.Space{}}
 	if opts.Kernel != nil {
@@ -235,9 +248,16 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 			return mismatch(m)
 		}
 	}
-	path, found := l.searchModule(d.Name)
+	path, found := l.searchModule(d)
 	if !found {
 		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
+	if g := l.fileByName(filepath.Base(path)); g != nil && !g.Loaded {
+		// linker_load_module: a file of that name is already being loaded
+		// (EEXIST): the dependencies form a cycle.
+		fd := rules.New(rules.DependencyCycle, f.Obj.Path, "%s (%s is still being loaded: dependency cycle %s)", msg, g.Name, l.loadingChain(g))
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
@@ -292,18 +312,38 @@ func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *mod
 	return best
 }
 
-// searchModule finds NAME.ko (or NAME) in the module path, the fallback
-// linker_hints_lookup uses when linker.hints has no entry.
-func (l *Linker) searchModule(name string) (string, bool) {
+// searchModule finds the file providing d as linker_search_module does: in
+// each module-path directory, the linker.hints entry with the preferred
+// version, else the highest in range; else NAME.ko (or NAME) in that
+// directory (linker_hints_lookup's fallback).
+func (l *Linker) searchModule(d kobj.Metadata) (string, bool) {
+	if p, ok := l.opts.Hints.lookup(d.Name, d.Min, d.Preferred, d.Max); ok {
+		return p, true
+	}
 	for _, dir := range l.opts.ModulePath {
-		for _, cand := range []string{name + ".ko", name} {
-			p := filepath.Join(dir, cand)
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		for _, cand := range []string{d.Name + ".ko", d.Name} {
+			if p := filepath.Join(dir, cand); l.opts.Exists(p) {
 				return p, true
 			}
 		}
 	}
 	return "", false
+}
+
+// loadingChain spells the files being loaded, from g to the newest, for a
+// dependency cycle message.
+func (l *Linker) loadingChain(g *File) string {
+	var names []string
+	on := false
+	for _, f := range l.Files {
+		if f == g {
+			on = true
+		}
+		if on && !f.Loaded {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(append(names, g.Name), " -> ")
 }
 
 func (l *Linker) pathString() string {

@@ -62,6 +62,8 @@ const (
 	DuplicateModule       = "duplicate-module"
 	UnsupportedFormat     = "unsupported-format"
 	UndeclaredDependency  = "undeclared-dependency"
+	DependencyCycle       = "dependency-cycle"
+	BadFile               = "bad-file"
 	NoKernel              = "no-kernel"
 )
 
@@ -112,6 +114,21 @@ var catalogue = []Rule{
 		Kernel:  "kldload fails: \"KLD X.ko: depends on Y - not available or version mismatch\"",
 		Source:  "sys/kern/kern_linker.c linker_load_dependencies",
 		Fix:     "install the module depended on in the module path (kern.module_path, -p), or load it first",
+	},
+	{
+		ID: DependencyCycle, Severity: Error,
+		Summary: "modules depend on each other in a cycle",
+		Kernel: "linker_load_module finds the file of the module depended on already being loaded (EEXIST): " +
+			"\"KLD X.ko: depends on Y - not available or version mismatch\"",
+		Source: "sys/kern/kern_linker.c linker_load_module, linker_load_dependencies",
+		Fix:    "break the cycle: move what both modules need into one of them or a third module both depend on",
+	},
+	{
+		ID: BadFile, Severity: Error,
+		Summary: "a file in the scanned tree cannot be read as a kernel module",
+		Kernel:  "kldload fails with ENOEXEC or a linker message (\"Unsupported file layout\", \"Unsupported machine\")",
+		Source:  "sys/kern/link_elf.c, sys/kern/link_elf_obj.c link_elf_load_file header checks",
+		Fix:     "rebuild or reinstall the file; remove files that are not modules from the module path",
 	},
 	{
 		ID: VersionMismatch, Severity: Error,

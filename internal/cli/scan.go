@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/kldcheck/kldcheck/profile"
+	"github.com/kldcheck/kldcheck/report"
+	"github.com/kldcheck/kldcheck/scan"
+)
+
+func newScanCmd() *cobra.Command {
+	var kernel, prof, format string
+	var jobs int
+	var noProgress bool
+	var o outFlags
+	cmd := &cobra.Command{
+		Use:   "scan [--kernel FILE] [--profile NAME] [--format text|json] [DIR...]",
+		Short: "Check every module of a tree (default /boot/kernel;/boot/modules), each loaded with its dependencies",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
+			}
+			opts := scan.Options{Kernel: kernel, Jobs: jobs}
+			if len(args) == 0 {
+				args = []string{"/boot/kernel;/boot/modules"}
+			}
+			for _, a := range args {
+				for _, d := range strings.Split(a, ";") {
+					if d != "" {
+						opts.Dirs = append(opts.Dirs, d)
+					}
+				}
+			}
+			if prof != "" {
+				p, err := profile.ByName(prof)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				opts.Profile = p
+			}
+			stderr := cmd.ErrOrStderr()
+			if f, ok := stderr.(*os.File); ok && !noProgress && term.IsTerminal(int(f.Fd())) {
+				bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(stderr),
+					progressbar.OptionSetDescription("checking modules"), progressbar.OptionClearOnFinish(),
+					progressbar.OptionShowCount())
+				opts.Progress = func(done, total int) {
+					bar.ChangeMax(total)
+					_ = bar.Set(done)
+				}
+				defer bar.Finish()
+			}
+			res, err := scan.Run(opts)
+			if err != nil {
+				return &exitError{ExitUsage, err}
+			}
+			all := res.AllFindings()
+			return o.emit(cmd, all, func(w io.Writer) error {
+				if format == "json" {
+					return report.WriteJSON(w, report.NewScan(res))
+				}
+				if err := report.WriteFindingsText(w, res.Profile.Name, all); err != nil {
+					return err
+				}
+				return report.WriteScanSummary(w, res)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&kernel, "kernel", "", "kernel file (default: DIR/kernel in the first directory that has one)")
+	cmd.Flags().StringVar(&prof, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "modules checked at once (default: the number of CPUs)")
+	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "no progress bar (it is shown only when stderr is a terminal)")
+	o.add(cmd)
+	return cmd
+}
