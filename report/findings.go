@@ -67,7 +67,14 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding) error {
 			fmt.Fprintf(&b, "    relocation: %s\n", f.Reloc)
 		}
 	}
-	fmt.Fprintf(&b, "profile %s: %d errors, %d warnings, %d notes\n", profile, counts[rules.Error], counts[rules.Warning], counts[rules.Note])
+	fmt.Fprintf(&b, "profile %s: %s, %s, %s\n", profile, plural(counts[rules.Error], "error"), plural(counts[rules.Warning], "warning"), plural(counts[rules.Note], "note"))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -1,0 +1,41 @@
+package demo
+
+var stories = []Story{
+	{
+		Title: "ipfw_nat.ko and V_layer3_chain (seeds 000, 001; FreeBSD 8, 2011)",
+		Intro: `kldload ipfw_nat on an i386 VIMAGE kernel: "Fatal trap 12: page fault ... fault virtual address = 0x4"
+in ipfw_nat_modevent. V_layer3_chain is defined in ipfw.ko; the kernel linker moved ipfw.ko's set_vnet
+into module space, but redirected only ipfw.ko's own references to it. vnet_user.ko plays ipfw_nat,
+vnet_owner.ko plays ipfw (it is found through MODULE_DEPEND and loaded first).`,
+		Runs: []Run{
+			{Config: "i386", Profile: "freebsd-8.2", Modules: []string{"vnet_user.ko"},
+				Explain: `Each reference resolves to vnet_owner.ko's own image copy of the variable, not its module-space copy:
+VNET(x) then adds vnet_data_base to the wrong address, as &V_layer3_chain did in ipfw_nat.`},
+			{Config: "i386", Profile: "freebsd-14", Modules: []string{"vnet_user.ko"}, Clean: true,
+				Explain: `Since the 2011 fix, elf_lookup passes symbol values through elf_set_find over every loaded module's
+sets (set_pcpu_list, set_vnet_list): the same references now reach module space.`},
+			{Config: "amd64", Profile: "freebsd-8.2", Modules: []string{"vnet_user.ko"}, Clean: true,
+				Explain: `amd64 modules are relocatable objects loaded by link_elf_obj.c, which gives set_vnet its module-space
+address before any relocation: cross-module references were right even in 2011.`},
+		},
+	},
+	{
+		Title: "Module space runs out (PR 206583 and the DPCPU warning of r194784)",
+		Intro: `The kernel reserves a fixed room for modules inside its master set_vnet (VNET_MODMIN) and set_pcpu
+(DPCPU_MODMIN, 2048 bytes). bigvnet.ko defines a 40000-byte VNET table and a 3000-byte DPCPU array.`,
+		Runs: []Run{
+			{Config: "arm64", Profile: "freebsd-14", Modules: []string{"bigvnet.ko"},
+				Explain: `parse_dpcpu runs before parse_vnet, so the DPCPU array fails first; kldload reports ENOSPC and the
+file is unloaded. Large per-instance data belongs in malloc'd memory set up per vnet or per CPU.`},
+		},
+	},
+	{
+		Title: "A dependency that only works by luck",
+		Intro: `nodep.ko reads vnet_owner.ko's variable but declares no MODULE_DEPEND on it. The kernel looks
+symbols up in a module's declared dependencies only.`,
+		Runs: []Run{
+			{Config: "arm64", Profile: "freebsd-14", Modules: []string{"vnet_owner.ko", "nodep.ko"},
+				Explain: `Even with vnet_owner.ko loaded first, the load fails: add MODULE_DEPEND(nodep, vnet_owner, 1, 1, 1).`},
+		},
+	},
+}
