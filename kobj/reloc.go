@@ -249,6 +249,10 @@ type relRef struct {
 	index int
 }
 
+// RelocAt returns the relocation that patches address a in the image, if
+// any (records of allocated sections only).
+func (f *File) RelocAt(a uint64) (*RelocTable, *Reloc, bool) { return f.relocAt(a) }
+
 // relocAt returns the relocation that patches address a in the image, if any.
 // Only records of allocated targets are indexed (debug sections are not). The
 // index is built once, so a parsed File may be read from several goroutines.

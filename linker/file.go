@@ -256,3 +256,5 @@ func (f *File) write(a uint64, n int, v uint64) bool {
 	}
 	return false
 }
+
+func hexAddr(v uint64) string { return fmt.Sprintf("%#x", v) }

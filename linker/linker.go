@@ -150,6 +150,9 @@ func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
 		return nil, err
 	}
 	f.Loaded = true
+	if err := l.checkCode(f); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -63,6 +63,8 @@ const (
 	UnsupportedFormat     = "unsupported-format"
 	UndeclaredDependency  = "undeclared-dependency"
 	DependencyCycle       = "dependency-cycle"
+	SetRefPCRel           = "set-ref-pcrel"
+	UserMapPmapEnter      = "user-map-pmap-enter"
 	BadFile               = "bad-file"
 	NoKernel              = "no-kernel"
 )
@@ -76,6 +78,26 @@ var catalogue = []Rule{
 		Source: "seeds 000/001 (ipfw_nat and V_layer3_chain, 2011); sys/kern/link_elf.c elf_relocaddr, elf_lookup, elf_set_find",
 		Fix: "load on a kernel with the cross-module set fix (FreeBSD 9.0 and later), or reach the variable through a " +
 			"function of the owning module; keep references to set variables in relocations the kernel linker redirects",
+	},
+	{
+		ID: SetRefPCRel, Severity: Error,
+		Summary: "code computes the address of a VNET or DPCPU variable PC-relatively, with no relocation the kernel linker can redirect",
+		Kernel: "the code reaches the module image's own copy of the set instead of module space: another vnet's or CPU's " +
+			"memory, or a fault; arm64 modules such as if_wg.ko panicked on FreeBSD 13.2",
+		Source: "seed 004, FreeBSD-EN-23:08.vnet (lld 14 relaxes adrp+ldr GOT loads into adr / adrp+add); PR 264094; " +
+			"static VNET_DEFINE/DPCPU_DEFINE on arm64, riscv and powerpc64 (sys/net/vnet.h, sys/sys/pcpu.h)",
+		Fix: "link arm64 modules with --no-relax as sys/conf/kmod.mk does since 13.2 (and powerpc64 with --no-toc-optimize); " +
+			"use VNET_DEFINE_STATIC/DPCPU_DEFINE_STATIC rather than static VNET_DEFINE, so the variable is reached through the GOT",
+	},
+	{
+		ID: UserMapPmapEnter, Severity: Warning,
+		Summary: "a function creates a map entry with vm_map_find and no VM object, then enters pages into it with pmap_enter",
+		Kernel: "on a user map, the pmap may be destroyed and rebuilt from the map entries and their objects: the pages vanish, " +
+			"and entering invalid pages panics (\"panic: vm_page_dirty: page is invalid!\")",
+		Source: "seed 002 (VirtualBox's rtR0MemObjNativeMapUser, freebsd-emulation, May 2011)",
+		Fix: "back the mapping with a VM object that holds the pages (vm_pager_allocate(OBJT_PHYS, ...) or OBJT_SG, " +
+			"OBJT_MGTDEVICE, or a device pager through d_mmap_single/cdev_pager_allocate), map it with vm_map_find(map, object, ...) " +
+			"and let faults fill the pmap; never map pages whose valid bits are clear",
 	},
 	{
 		ID: UndefinedSymbol, Severity: Error,

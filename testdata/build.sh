@@ -15,6 +15,7 @@ LLD14=${LLD14:-ld.lld-14}
 READELF=${READELF:-llvm-readelf-16}
 NM=${NM:-llvm-nm-16}
 OBJCOPY=${OBJCOPY:-llvm-objcopy-16}
+OBJDUMP=${OBJDUMP:-llvm-objdump-16}
 
 TD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$TD/src
@@ -69,6 +70,10 @@ capture() {
 		"$READELF" -r "$f" >"readelf/$f.relocs.txt"
 		"$READELF" -d "$f" >"readelf/$f.dynamic.txt"
 		"$READELF" -x set_modmetadata_set "$f" >"readelf/$f.metadata.txt"
+		# Disassembly, the oracle for kldcheck's instruction scan (modules only).
+		if [ "$f" != kernel ]; then
+			"$OBJDUMP" -d --no-show-raw-insn "$f" >"readelf/$f.objdump.txt"
+		fi
 	) 2>>"$err"
 	# Expected for the kernels: lld writes DT_JMPREL 0 / DT_PLTRELSZ 0 when
 	# the only PLT-type relocation is the ifunc's IRELATIVE (in .rela.dyn).

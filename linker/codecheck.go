@@ -1,0 +1,89 @@
+package linker
+
+import (
+	"debug/elf"
+
+	"github.com/kldcheck/kldcheck/code"
+	"github.com/kldcheck/kldcheck/rules"
+)
+
+// checkCode reads a loaded module's instructions: set variables reached
+// PC-relatively (set-ref-pcrel, seed 004) and user mappings filled with
+// pmap_enter (seed 002).
+func (l *Linker) checkCode(f *File) error {
+	res, err := code.ScanCached(f.Obj)
+	if err != nil {
+		return err
+	}
+	if f.Obj.Type != elf.ET_REL {
+		// In a relocatable module every address reaches the kernel linker as
+		// a relocation; in a shared object a PC-relative one has none left.
+		for _, a := range res.Accesses {
+			l.checkPCRel(f, a)
+		}
+	}
+	checkUserMap(l, f, res)
+	return nil
+}
+
+func (l *Linker) checkPCRel(f *File, a code.Access) {
+	kind, w, ok := f.setOf(a.Target)
+	if !ok {
+		return
+	}
+	if _, _, patched := f.Obj.RelocAt(a.Addr); patched {
+		return // a text relocation: the kernel linker patches the instruction
+	}
+	actual := f.Address + a.Target
+	what := map[string]string{"address": "computes the address of", "load": "loads", "store": "stores to"}[a.Kind]
+	variable := f.variableAt(kind, a.Target)
+	fd := rules.New(rules.SetRefPCRel, f.Obj.Path,
+		"%s+%#x: %q %s %s variable %s in %s's own image (%#x), not its master copy",
+		a.Func, a.Offset, a.Text, what, kind, variable, f.Name, actual)
+	if w.Allocated {
+		fd.Expected, fd.Actual, fd.HasAddrs = w.Base+(a.Target-w.Section.Addr), actual, true
+		fd.Message += " at " + hexAddr(fd.Expected)
+	}
+	fd.Message += ": no relocation is left for the kernel linker to redirect"
+	fd.Symbol, fd.Owner = variable, f.Name
+	fd.Func, fd.Offset, fd.Addr, fd.HasAddr = a.Func, a.Offset, a.Addr, true
+	fd.Location = a.Func + "+" + hexAddr(a.Offset)
+	l.report(fd)
+}
+
+// checkUserMap flags a function that calls vm_map_find with a NULL object
+// (second argument) and calls pmap_enter: the pattern of seed 002.
+func checkUserMap(l *Linker, f *File, res *code.Result) {
+	byFunc := map[string][]code.Call{}
+	var order []string
+	for _, c := range res.Calls {
+		if _, ok := byFunc[c.Func]; !ok {
+			order = append(order, c.Func)
+		}
+		byFunc[c.Func] = append(byFunc[c.Func], c)
+	}
+	for _, fn := range order {
+		var find *code.Call
+		enters := false
+		for i, c := range byFunc[fn] {
+			switch c.Callee {
+			case "vm_map_find":
+				if v, ok := c.Args[1]; ok && v == 0 && find == nil {
+					find = &byFunc[fn][i]
+				}
+			case "pmap_enter":
+				enters = true
+			}
+		}
+		if find == nil || !enters {
+			continue
+		}
+		fd := rules.New(rules.UserMapPmapEnter, f.Obj.Path,
+			"%s+%#x: vm_map_find(map, NULL, ...) creates a map entry with no VM object, and %s then fills it with pmap_enter",
+			fn, find.Offset, fn)
+		fd.Symbol = "vm_map_find"
+		fd.Func, fd.Offset, fd.Addr, fd.HasAddr = fn, find.Offset, find.Addr, true
+		fd.Location = fn + "+" + hexAddr(find.Offset)
+		l.report(fd)
+	}
+}
