@@ -6,7 +6,7 @@
 // (lld relaxing GOT loads into PC-relative address computations) and the VM
 // misuse of seed 002 live.
 //
-// Each architecture is one file (arm64.go, riscv64.go, x86.go) providing a
+// Each architecture is one file (arm64.go, riscv64.go, x86.go, ppc64.go) providing a
 // machine: a decoder step that keeps a small register-constant state.
 package code
 
@@ -64,6 +64,8 @@ type state struct {
 	// endsStub is set by an indirect jump (the end of a PLT stub), nop by a
 	// no-operation (padding).
 	endsStub, nop bool
+	// popNext is where an i386 "call 1f; 1: pop %reg" pops the PC.
+	popNext uint64
 }
 
 func (s *state) set(r int, v value) { s.regs[r] = v }
@@ -94,6 +96,12 @@ type machine interface {
 	// or 0 when the bytes do not decode (the scan then skips minLen bytes).
 	step(code []byte, pc uint64, st *state) int
 	minLen() int
+}
+
+// entrant is a machine that knows register values at a function's entry
+// (powerpc64 ELFv2: r12 holds the global entry point).
+type entrant interface {
+	enter(start uint64, st *state)
 }
 
 // machines holds a constructor per ELF machine and class; decoding is
@@ -131,6 +139,9 @@ func Scan(f *kobj.File) (*Result, error) {
 		}
 		for _, fn := range functions(f, sec) {
 			st := &state{regs: map[int]value{}, fn: fn.name, fnStart: fn.base}
+			if e, ok := m.(entrant); ok && fn.base == fn.start {
+				e.enter(fn.start, st)
+			}
 			for pc := fn.start; pc < fn.end; {
 				st.nop = false
 				n := m.step(data[pc-sec.Addr:fn.end-sec.Addr], pc, st)

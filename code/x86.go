@@ -15,10 +15,11 @@ func init() {
 }
 
 // x86 follows calls and constant argument registers (SysV AMD64: rdi, rsi,
-// rdx, rcx, r8, r9; i386 passes arguments on the stack) and RIP-relative
-// addressing. amd64 modules are relocatable, so their references to set
-// variables go through relocations the kernel linker applies with final
-// addresses; the scan serves the call graph there.
+// rdx, rcx, r8, r9; i386 passes arguments on the stack), RIP-relative
+// addressing, and i386 PIC's GOT base ("call 1f; 1: pop %reg; add $off, %reg")
+// with @GOTOFF operands relative to it. amd64 modules are relocatable, so
+// their references to set variables go through relocations the kernel linker
+// applies with final addresses; the scan serves the call graph there.
 type x86 struct{ mode int }
 
 var amd64Args = []int{7, 6, 2, 1, 8, 9} // rdi rsi rdx rcx r8 r9
@@ -74,9 +75,54 @@ func (m x86) step(code []byte, pc uint64, st *state) int {
 			}
 		}
 	}
+	// Operands relative to a register holding a PC-derived value (an i386
+	// GOT base): the other register of base+index is the instance base of a
+	// VNET(x) or DPCPU_GET(x) access.
+	for i, a := range in.Args {
+		mem, ok := a.(x86asm.Mem)
+		if !ok || mem.Base == x86asm.RIP {
+			continue
+		}
+		for _, r := range []x86asm.Reg{mem.Base, mem.Index} {
+			n, ok := x86Reg(r)
+			if !ok {
+				continue
+			}
+			if v, known := st.get(n); known && v.pcrel && (r == mem.Base || mem.Scale == 1) {
+				kind := map[bool]string{true: "store", false: "load"}[i == 0]
+				if in.Op == x86asm.LEA {
+					kind = "address"
+				}
+				t := v.v + uint64(mem.Disp)
+				if m.mode == 32 {
+					t = uint64(uint32(t)) // 32-bit address arithmetic wraps
+				}
+				st.access(pc, text, kind, t)
+			}
+		}
+	}
 	dst, hasDst := x86Reg(in.Args[0])
+	if st.popNext == pc && in.Op == x86asm.POP && hasDst {
+		st.set(dst, value{pc, true}) // call 1f; 1: pop %reg
+		return in.Len
+	}
 	switch in.Op {
+	case x86asm.ADD:
+		if imm, ok := in.Args[1].(x86asm.Imm); ok && hasDst {
+			if v, ok := st.get(dst); ok {
+				sum := v.v + uint64(imm)
+				if m.mode == 32 {
+					sum = uint64(uint32(sum))
+				}
+				st.set(dst, value{sum, v.pcrel})
+				return in.Len
+			}
+		}
 	case x86asm.CALL:
+		if rel, ok := in.Args[0].(x86asm.Rel); ok && rel == 0 && m.mode == 32 {
+			st.popNext = next // not a call: the PC-getting idiom
+			return in.Len
+		}
 		if rel, ok := in.Args[0].(x86asm.Rel); ok {
 			st.call(pc, next+uint64(int64(rel)), amd64Args)
 		} else {

@@ -15,7 +15,6 @@ import (
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
 	"github.com/kldcheck/kldcheck/report"
-	"github.com/kldcheck/kldcheck/rules"
 )
 
 // Story is one replayed report.
@@ -35,11 +34,8 @@ type Run struct {
 	// Explain says what the reader sees, and why.
 	Explain string
 	// Clean is true when the kernel would load the modules and run them
-	// right: the run must show no error.
+	// right: the run must show no error or warning.
 	Clean bool
-	// Check, when set, post-processes the simulation (the instruction
-	// scans of later stories).
-	Check func(l *linker.Linker) []rules.Finding
 }
 
 // Stories returns the replayed reports in order.
@@ -58,9 +54,6 @@ func Write(w io.Writer) error {
 				return err
 			}
 			fs := l.Findings
-			if r.Check != nil {
-				fs = append(fs, r.Check(l)...)
-			}
 			dir := path.Join("testdata", r.Config)
 			fmt.Fprintf(&b, "\n   $ kldcheck check --kernel %s/kernel --profile %s %s\n", dir, r.Profile, strings.Join(prefixed(dir, r.Modules), " "))
 			var out strings.Builder

@@ -23,6 +23,8 @@ func TestStories(t *testing.T) {
 		"--profile freebsd-8.2 testdata/amd64/vnet_user.ko\n   profile freebsd-8.2: 0 errors",
 		"[modspace-exhausted]",
 		"[undeclared-dependency]",
+		"[set-ref-pcrel]",
+		"[user-map-pmap-enter]",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -36,12 +38,9 @@ func TestStories(t *testing.T) {
 			}
 			errs := 0
 			for _, f := range l.Findings {
-				if f.Severity == rules.Error {
+				if f.Severity >= rules.Warning {
 					errs++
 				}
-			}
-			if r.Check != nil {
-				errs += len(r.Check(l))
 			}
 			if r.Clean != (errs == 0) {
 				t.Errorf("%s, %s %s: %d errors, but the explanation says otherwise", s.Title, r.Config, r.Profile, errs)

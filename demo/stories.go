@@ -20,6 +20,33 @@ address before any relocation: cross-module references were right even in 2011.`
 		},
 	},
 	{
+		Title: "if_wg.ko on arm64 and lld 14 (seed 004, FreeBSD-EN-23:08.vnet, 2023)",
+		Intro: `After FreeBSD 13.1 moved to LLVM 14, lld rewrote arm64 GOT loads of local symbols into PC-relative
+adr / adrp+add. For a VNET or DPCPU variable that computes the address of the module image's own copy of
+the set: no relocation is left for the kernel linker to move into module space, and modules such as
+if_wg.ko panicked. vnet_local.ko is the same objects linked by ld.lld-14 without and with --no-relax.`,
+		Runs: []Run{
+			{Config: "arm64-lld14-relax", Profile: "freebsd-14", Modules: []string{"vnet_local.ko"},
+				Explain: `The relocations are all fine (the GOT slot still carries R_AARCH64_RELATIVE); the code no longer reads
+the slot. Only the instructions show it: adr points into the module's set_vnet.`},
+			{Config: "arm64-lld14-norelax", Profile: "freebsd-14", Modules: []string{"vnet_local.ko"}, Clean: true,
+				Explain: `With --no-relax (sys/conf/kmod.mk for arm64 since 13.2, PR 264094) the code loads the address from the
+GOT slot, which the kernel linker redirects to module space.`},
+		},
+	},
+	{
+		Title: "VirtualBox maps pages into a user process (seed 002, 2011)",
+		Intro: `"panic: vm_page_dirty: page is invalid!": vboxdrv created a user map entry with vm_map_find and no VM
+object, then entered the pages straight into the pmap. A pmap can be destroyed and rebuilt from the map and
+its objects; these pages have no object to be rebuilt from. vmmap_bad.ko does the same; vmmap_good.ko backs
+the mapping with an OBJT_PHYS object.`,
+		Runs: []Run{
+			{Config: "amd64", Profile: "freebsd-14", Modules: []string{"vmmap_bad.ko", "vmmap_good.ko"},
+				Explain: `Found in the machine code: the NULL object argument is a constant at the vm_map_find call, and the
+same function calls pmap_enter. The twin that allocates a VM object is not flagged.`},
+		},
+	},
+	{
 		Title: "Module space runs out (PR 206583 and the DPCPU warning of r194784)",
 		Intro: `The kernel reserves a fixed room for modules inside its master set_vnet (VNET_MODMIN) and set_pcpu
 (DPCPU_MODMIN, 2048 bytes). bigvnet.ko defines a 40000-byte VNET table and a 3000-byte DPCPU array.`,

@@ -38,7 +38,7 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 	what := map[string]string{"address": "computes the address of", "load": "loads", "store": "stores to"}[a.Kind]
 	variable := f.variableAt(kind, a.Target)
 	fd := rules.New(rules.SetRefPCRel, f.Obj.Path,
-		"%s+%#x: %q %s %s variable %s in %s's own image (%#x), not its master copy",
+		"%s+%#x: %q %s %s variable %s through its address in %s's own image (%#x) instead of its master copy",
 		a.Func, a.Offset, a.Text, what, kind, variable, f.Name, actual)
 	if w.Allocated {
 		fd.Expected, fd.Actual, fd.HasAddrs = w.Base+(a.Target-w.Section.Addr), actual, true

@@ -48,3 +48,29 @@ func TestUserMapPmapEnter(t *testing.T) {
 		}
 	}
 }
+
+// A truly static VNET_DEFINE/DPCPU_DEFINE is reached PC-relatively in every
+// -fPIC shared object (adrp+add, auipc+addi, @GOTOFF, TOC-relative addi), and
+// through relocations in amd64's relocatable modules and armv7's literal
+// pools. No other sample module has a PC-relative set reference.
+func TestStaticSetVariables(t *testing.T) {
+	flagged := map[string]bool{"arm64": true, "riscv64": true, "i386": true, "powerpc64": true, "powerpc64le": true,
+		"amd64": false, "armv7": false}
+	for config, want := range flagged {
+		l := simulate(t, config, "freebsd-14", "vnet_static.ko")
+		syms := map[string]bool{}
+		for _, f := range byRule(l, rules.SetRefPCRel) {
+			syms[f.Symbol] = true
+		}
+		got := syms["vnet_entry_static_count"] && syms["pcpu_entry_static_hits"]
+		if got != want || (!want && len(syms) > 0) {
+			t.Errorf("%s: set-ref-pcrel on %v, want both variables flagged: %v", config, syms, want)
+		}
+	}
+	for _, fx := range []string{"amd64", "i386", "arm64", "armv7", "riscv64", "powerpc", "powerpc64", "powerpc64le"} {
+		l := simulate(t, fx, "freebsd-14", "vnet_owner.ko", "vnet_user.ko", "vnet_local.ko", "vmmap_good.ko")
+		if fs := byRule(l, rules.SetRefPCRel); len(fs) != 0 {
+			t.Errorf("%s: false set-ref-pcrel %v", fx, fs)
+		}
+	}
+}
