@@ -13,6 +13,7 @@ package code
 import (
 	"debug/elf"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/kldcheck/kldcheck/kobj"
@@ -199,4 +200,21 @@ func functions(f *kobj.File, sec *kobj.Section) []function {
 		out = append(out, function{sec.Name, cursor, end, sec.Addr})
 	}
 	return out
+}
+
+// argNames spells the argument registers of each machine, by position.
+var argNames = map[elf.Machine][]string{
+	elf.EM_AARCH64: {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"},
+	elf.EM_RISCV:   {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"},
+	elf.EM_X86_64:  {"rdi", "rsi", "rdx", "rcx", "r8", "r9"},
+	elf.EM_386:     {"rdi", "rsi", "rdx", "rcx", "r8", "r9"},
+	elf.EM_PPC64:   {"r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"},
+}
+
+// ArgName names argument register i of f's architecture.
+func ArgName(f *kobj.File, i int) string {
+	if names := argNames[f.Arch.Machine]; i < len(names) {
+		return names[i]
+	}
+	return "arg" + strconv.Itoa(i)
 }

@@ -88,3 +88,25 @@ func TestProfilesAndBadProfile(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestCallsCommand(t *testing.T) {
+	code, out, _ := run("calls", fixture(t, "amd64", "vmmap_bad.ko"))
+	if code != ExitOK || !strings.Contains(out, "vmmap_bad_map+0x3b -> vm_map_find (") || !strings.Contains(out, "rsi=0x0") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = run("calls", "--format", "json", fixture(t, "arm64", "vmmap_bad.ko"))
+	var doc struct {
+		Files []struct {
+			Calls []struct {
+				Callee string
+				Args   map[string]uint64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitOK || len(doc.Files) != 1 || len(doc.Files[0].Calls) != 2 {
+		t.Fatalf("exit %d %v: %s", code, err, out)
+	}
+	if c := doc.Files[0].Calls[0]; c.Callee != "vm_map_find" || c.Args["x1"] != 0 {
+		t.Errorf("%+v", c)
+	}
+}
