@@ -28,6 +28,7 @@ type FindingJSON struct {
 	Owner    string `json:"owner,omitempty"`
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
+	Source   string `json:"source,omitempty"` // file:line from DWARF
 }
 
 // NewCheck converts findings to the JSON document.
@@ -38,6 +39,9 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner}
 		if f.HasAddrs {
 			j.Expected, j.Actual = hex(f.Expected), hex(f.Actual)
+		}
+		if f.SourceFile != "" {
+			j.Source = fmt.Sprintf("%s:%d", f.SourceFile, f.SourceLine)
 		}
 		doc.Findings = append(doc.Findings, j)
 	}
@@ -63,6 +67,9 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding) error {
 			file = "kldcheck"
 		}
 		fmt.Fprintf(&b, "%s: %s: %s [%s]\n", file, f.Severity, f.Message, f.Rule)
+		if f.SourceFile != "" {
+			fmt.Fprintf(&b, "    source: %s:%d\n", f.SourceFile, f.SourceLine)
+		}
 		if f.Reloc != "" {
 			fmt.Fprintf(&b, "    relocation: %s\n", f.Reloc)
 		}

@@ -110,3 +110,11 @@ func TestCallsCommand(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+// Findings carry the source line DWARF gives for their place.
+func TestCheckSourceLine(t *testing.T) {
+	code, out, _ := run("check", "--kernel", fixture(t, "arm64", "kernel"), fixture(t, "arm64", "vmmap_bad.ko"))
+	if code != ExitOK || !strings.Contains(out, "[user-map-pmap-enter]\n    source: testdata/src/vmmap_bad.c:") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

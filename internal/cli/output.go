@@ -7,20 +7,23 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/rules"
+	"github.com/kldcheck/kldcheck/srcline"
 )
 
 // outFlags are the report flags shared by the commands that report findings.
 type outFlags struct {
-	output, failOn string
+	output, failOn, debugDir string
 }
 
 func (o *outFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE (atomically: a temporary file, then rename)")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding reaches this severity: error, warning or note")
+	cmd.Flags().StringVar(&o.debugDir, "debug-dir", "/usr/lib/debug", "where separate debug files (.gnu_debuglink) are installed, ';'-separated")
 }
 
 // emit renders the report with render, to stdout or atomically to -o, then
@@ -30,6 +33,7 @@ func (o *outFlags) emit(cmd *cobra.Command, fs []rules.Finding, render func(w io
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
+	srcline.Annotate(fs, strings.Split(o.debugDir, ";"))
 	if o.output == "" {
 		if err := render(cmd.OutOrStdout()); err != nil {
 			return err
