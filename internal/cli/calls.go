@@ -1,26 +1,18 @@
 package cli
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/code"
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/report"
 )
 
 func newCallsCmd() *cobra.Command {
-	var format string
-	cmd := &cobra.Command{
-		Use:   "calls [--format text|json] FILE...",
-		Short: "Show which function calls which (kernel) function, with the arguments known to be constant",
-		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "text", "json"); err != nil {
-				return err
-			}
-			files, err := openAll(args)
-			if err != nil {
-				return err
-			}
+	return newFileCmd("calls", "Show which function calls which (kernel) function, with the arguments known to be constant",
+		func(w io.Writer, format string, files []*kobj.File) error {
 			doc := report.CallsDoc{Files: []report.FileCalls{}}
 			for _, f := range files {
 				res, err := code.Scan(f)
@@ -30,11 +22,8 @@ func newCallsCmd() *cobra.Command {
 				doc.Files = append(doc.Files, report.NewFileCalls(f, res))
 			}
 			if format == "json" {
-				return report.WriteJSON(cmd.OutOrStdout(), doc)
+				return report.WriteJSON(w, doc)
 			}
-			return report.WriteCallsText(cmd.OutOrStdout(), doc.Files)
-		},
-	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	return cmd
+			return report.WriteCallsText(w, doc.Files)
+		})
 }

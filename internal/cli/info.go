@@ -9,11 +9,13 @@ import (
 	"github.com/kldcheck/kldcheck/report"
 )
 
-func newInfoCmd() *cobra.Command {
+// newFileCmd builds a command that reads its FILE arguments and reports on
+// them with show, in text or JSON.
+func newFileCmd(name, short string, show func(w io.Writer, format string, files []*kobj.File) error) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "info [--format text|json] FILE...",
-		Short: "Show what a kernel or module file holds: sets, metadata, relocations",
+		Use:   name + " [--format text|json] FILE...",
+		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "text", "json"); err != nil {
@@ -23,18 +25,21 @@ func newInfoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeInfo(cmd.OutOrStdout(), format, files)
+			return show(cmd.OutOrStdout(), format, files)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
 }
 
-func writeInfo(w io.Writer, format string, files []*kobj.File) error {
-	if format == "json" {
-		return report.WriteInfoJSON(w, files)
-	}
-	return report.WriteInfoText(w, files)
+func newInfoCmd() *cobra.Command {
+	return newFileCmd("info", "Show what a kernel or module file holds: sets, metadata, relocations",
+		func(w io.Writer, format string, files []*kobj.File) error {
+			if format == "json" {
+				return report.WriteInfoJSON(w, files)
+			}
+			return report.WriteInfoText(w, files)
+		})
 }
 
 // openAll opens every file, failing with exit status 2 on the first bad one.
