@@ -57,7 +57,7 @@ func Write(w io.Writer) error {
 			dir := path.Join("testdata", r.Config)
 			fmt.Fprintf(&b, "\n   $ kldcheck check --kernel %s/kernel --profile %s %s\n", dir, r.Profile, strings.Join(prefixed(dir, r.Modules), " "))
 			var out strings.Builder
-			if err := report.WriteFindingsText(&out, r.Profile, fs); err != nil {
+			if err := report.WriteFindingsText(&out, r.Profile, fs, report.TextOptions{}); err != nil {
 				return err
 			}
 			b.WriteString(indent(strings.TrimRight(out.String(), "\n"), "   "))

@@ -3,6 +3,7 @@ package linker
 import (
 	"debug/elf"
 	"fmt"
+	"path/filepath"
 
 	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/kobj"
@@ -100,6 +101,12 @@ func (f *File) undefined(rc reloc, name, class string) error {
 			break
 		}
 	}
+	if id == rules.UndefinedSymbol && f.l.opts.DefinedElsewhere != nil {
+		if other := f.l.opts.DefinedElsewhere(name); other != "" && other != f.Obj.Path {
+			id = rules.UndeclaredDependency
+			extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", filepath.Base(other), f.Name)
+		}
+	}
 	fd := rules.New(id, f.Obj.Path, "%s: symbol %s undefined%s", class, name, extra)
 	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)
 	f.locate(&fd, rc.place)
@@ -191,8 +198,8 @@ func (f *File) check(rc reloc, s target) {
 		return
 	}
 	fd := rules.New(rules.SetRefUnrelocated, f.Obj.Path,
-		"%s: %s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
-		ref.Location, f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)
+		"%s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
+		f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)
 	fd.Symbol, fd.Owner, fd.Reloc = ref.Variable, ref.Owner, ref.Reloc
 	f.locate(&fd, rc.place)
 	fd.Expected, fd.Actual, fd.HasAddrs = exp, act, true

@@ -38,8 +38,8 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 	what := map[string]string{"address": "computes the address of", "load": "loads", "store": "stores to"}[a.Kind]
 	variable := f.variableAt(kind, a.Target)
 	fd := rules.New(rules.SetRefPCRel, f.Obj.Path,
-		"%s+%#x: %q %s %s variable %s through its address in %s's own image (%#x) instead of its master copy",
-		a.Func, a.Offset, a.Text, what, kind, variable, f.Name, actual)
+		"%q %s %s variable %s through its address in %s's own image (%#x) instead of its master copy",
+		a.Text, what, kind, variable, f.Name, actual)
 	if w.Allocated {
 		fd.Expected, fd.Actual, fd.HasAddrs = w.Base+(a.Target-w.Section.Addr), actual, true
 		fd.Message += " at " + hexAddr(fd.Expected)
@@ -79,8 +79,8 @@ func checkUserMap(l *Linker, f *File, res *code.Result) {
 			continue
 		}
 		fd := rules.New(rules.UserMapPmapEnter, f.Obj.Path,
-			"%s+%#x: vm_map_find(map, NULL, ...) creates a map entry with no VM object, and %s then fills it with pmap_enter",
-			fn, find.Offset, fn)
+			"vm_map_find(map, NULL, ...) creates a map entry with no VM object, and %s then fills it with pmap_enter",
+			fn)
 		fd.Symbol = "vm_map_find"
 		fd.Func, fd.Offset, fd.Addr, fd.HasAddr = fn, find.Offset, find.Addr, true
 		fd.Location = fn + "+" + hexAddr(find.Offset)

@@ -42,6 +42,10 @@ type Options struct {
 	// linker.hints does (see ReadHints, IndexModules); consulted before the
 	// NAME.ko fallback.
 	Hints Hints
+	// DefinedElsewhere, when set, names a module file outside the loaded ones
+	// that defines a global symbol (scan: any module of the tree); it turns an
+	// undefined symbol into an undeclared dependency.
+	DefinedElsewhere func(symbol string) string
 }
 
 // Linker is one simulated kernel with the files loaded into it.

@@ -55,23 +55,57 @@ func WriteJSON(w io.Writer, doc any) error {
 	return enc.Encode(doc)
 }
 
-// WriteFindingsText writes findings in the form compilers use:
-// FILE: LOCATION: SEVERITY: MESSAGE [RULE].
-func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding) error {
+// TextOptions control the text form of findings.
+type TextOptions struct {
+	// Color marks severities with ANSI colours, as compilers do on a terminal.
+	Color bool
+	// Explain adds, after the first finding of each rule, what happens in the
+	// kernel and how to fix it.
+	Explain bool
+}
+
+// ANSI colours of the text form, those clang uses for its diagnostics.
+const (
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[1;31m"
+	ansiMagenta = "\x1b[1;35m"
+	ansiCyan    = "\x1b[1;36m"
+	ansiReset   = "\x1b[0m"
+)
+
+// WriteFindingsText writes findings in the form compilers use,
+// FILE: LOCATION: SEVERITY: MESSAGE [RULE], each followed by its source line
+// and relocation when known, and ends with a count by severity.
+func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt TextOptions) error {
 	var b strings.Builder
+	paint := func(code, s string) string {
+		if !opt.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
 	counts := map[rules.Severity]int{}
+	explained := map[string]bool{}
 	for _, f := range fs {
 		counts[f.Severity]++
-		file := f.File
-		if file == "" {
-			file = "kldcheck"
+		head := f.File
+		if head == "" {
+			head = "kldcheck"
 		}
-		fmt.Fprintf(&b, "%s: %s: %s [%s]\n", file, f.Severity, f.Message, f.Rule)
+		if f.Location != "" {
+			head += ": " + f.Location
+		}
+		sev := paint(map[rules.Severity]string{rules.Error: ansiRed, rules.Warning: ansiMagenta, rules.Note: ansiCyan}[f.Severity], f.Severity.String())
+		fmt.Fprintf(&b, "%s: %s: %s [%s]\n", paint(ansiBold, head), sev, f.Message, f.Rule)
 		if f.SourceFile != "" {
 			fmt.Fprintf(&b, "    source: %s:%d\n", f.SourceFile, f.SourceLine)
 		}
 		if f.Reloc != "" {
 			fmt.Fprintf(&b, "    relocation: %s\n", f.Reloc)
+		}
+		if r, ok := rules.Lookup(f.Rule); ok && opt.Explain && !explained[f.Rule] {
+			explained[f.Rule] = true
+			fmt.Fprintf(&b, "    why: %s\n    fix: %s\n", r.Kernel, r.Fix)
 		}
 	}
 	fmt.Fprintf(&b, "profile %s: %s, %s, %s\n", profile, plural(counts[rules.Error], "error"), plural(counts[rules.Warning], "warning"), plural(counts[rules.Note], "note"))

@@ -6,6 +6,7 @@
 package scan
 
 import (
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -97,6 +98,7 @@ func Run(opts Options) (*Result, error) {
 			}
 		}
 	}
+	exported := exports(byPath, res.Profile.LeakLocals)
 	res.Findings = append(res.Findings, duplicates(byPath)...)
 	res.Findings = append(res.Findings, cycles(byPath, hints)...)
 
@@ -119,7 +121,7 @@ func Run(opts Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = checkOne(good[i], kernel, res.Profile, opts.Dirs, hints, cache)
+				out[i] = checkOne(good[i], kernel, res.Profile, opts.Dirs, hints, cache, exported)
 				if opts.Progress != nil {
 					mu.Lock()
 					done++
@@ -142,9 +144,10 @@ func Run(opts Options) (*Result, error) {
 // checkOne loads one module with its dependencies into a fresh kernel and
 // keeps the findings about that module itself (a dependency's own problems
 // are reported when it is checked).
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache) Module {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported map[string]string) Module {
 	m := Module{Path: path}
-	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open})
+	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
+		DefinedElsewhere: func(sym string) string { return exported[sym] }})
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}
@@ -158,6 +161,38 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		}
 	}
 	return m
+}
+
+// exports maps each symbol other files could bind to, to the first module (by
+// path) defining it: global .symtab symbols of ET_REL modules, global .dynsym
+// ones of ET_DYN modules, and with leakLocals (debug.link_elf_leak_locals,
+// link_elf.c) every .symtab symbol too, as the linker's lookup does.
+func exports(byPath map[string]*kobj.File, leakLocals bool) map[string]string {
+	paths := make([]string, 0, len(byPath))
+	for p := range byPath {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	out := map[string]string{}
+	for _, p := range paths {
+		f := byPath[p]
+		add := func(syms []kobj.Symbol, locals bool) {
+			for _, s := range syms {
+				if (locals || s.Bind != elf.STB_LOCAL) && s.Defined() && s.Name != "" && s.Type != elf.STT_SECTION && s.Type != elf.STT_FILE {
+					if _, ok := out[s.Name]; !ok {
+						out[s.Name] = p
+					}
+				}
+			}
+		}
+		if f.Type != elf.ET_REL {
+			add(f.DynSymbols, false)
+		}
+		if f.Type == elf.ET_REL || leakLocals {
+			add(f.Symbols, leakLocals)
+		}
+	}
+	return out
 }
 
 // AllFindings returns the scan-wide findings, then each module's.

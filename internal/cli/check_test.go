@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
+	"github.com/kldcheck/kldcheck/rules"
 )
 
 func fixture(t *testing.T, config, name string) string {
@@ -47,11 +50,105 @@ func TestCheckExitAndJSON(t *testing.T) {
 	}
 }
 
+// The text form is the compilers': FILE: FUNCTION+OFFSET: SEVERITY: MESSAGE
+// [RULE], then the source line, the relocation, and the rule's why and fix
+// (once per rule, unless --brief); colour only when asked for or on a TTY.
 func TestCheckText(t *testing.T) {
-	code, out, _ := run("check", "--kernel", fixture(t, "amd64", "kernel"), fixture(t, "amd64", "undef.ko"))
-	want := fixture(t, "amd64", "undef.ko") + ": error: link_elf_obj: symbol no_such_kernel_function undefined [undefined-symbol]"
-	if code != ExitFindings || !strings.Contains(out, want) {
-		t.Errorf("exit %d, output:\n%s\nwant line %q", code, out, want)
+	kernel, mod := fixture(t, "amd64", "kernel"), fixture(t, "amd64", "undef.ko")
+	code, out, _ := run("check", "--kernel", kernel, mod)
+	r, _ := rules.Lookup(rules.UndefinedSymbol)
+	want := mod + ": undef_modevent+0x13: error: link_elf_obj: symbol no_such_kernel_function undefined [undefined-symbol]\n" +
+		"    source: testdata/src/undef.c:15\n" +
+		"    relocation: R_X86_64_PLT32 at 0x13 no_such_kernel_function-4\n" +
+		"    why: " + r.Kernel + "\n    fix: " + r.Fix + "\n"
+	if code != ExitFindings || !strings.HasPrefix(out, want) {
+		t.Errorf("exit %d, output:\n%s\nwant:\n%s", code, out, want)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour when stdout is not a terminal")
+	}
+	_, out, _ = run("check", "--brief", "--kernel", kernel, mod)
+	if strings.Contains(out, "why:") || strings.Contains(out, "fix:") || !strings.Contains(out, "[undefined-symbol]") {
+		t.Errorf("--brief:\n%s", out)
+	}
+	_, out, _ = run("check", "--color", "always", "--kernel", kernel, mod)
+	if !strings.Contains(out, "\x1b[1;31merror\x1b[0m") {
+		t.Errorf("--color always: no red error in %q", out)
+	}
+	if code, _, stderr := run("check", "--color", "sometimes", mod); code != ExitUsage || !strings.Contains(stderr, "--color") {
+		t.Errorf("--color sometimes: exit %d %q", code, stderr)
+	}
+}
+
+// The place a finding names is the relocation's: undef_modevent+0x13 is the
+// R_X86_64_PLT32 llvm-readelf lists at offset 0x13 of .rela.text, and
+// undef_modevent starts .text in llvm-readelf's symbol table.
+func TestCheckLocationMatchesReadelf(t *testing.T) {
+	dir := filepath.Join(testutil.Root(t), "testdata", "amd64", "readelf")
+	relocs, err := os.ReadFile(filepath.Join(dir, "undef.ko.relocs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := os.ReadFile(filepath.Join(dir, "undef.ko.symbols.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^0+13 .*R_X86_64_PLT32 .*no_such_kernel_function - 4$`).Match(relocs) {
+		t.Fatalf("llvm-readelf shows no R_X86_64_PLT32 at 0x13:\n%s", relocs)
+	}
+	if !regexp.MustCompile(`(?m)0+0 +\d+ FUNC .* undef_modevent$`).Match(syms) {
+		t.Fatalf("llvm-readelf does not put undef_modevent at 0:\n%s", syms)
+	}
+	_, out, _ := run("check", "--kernel", fixture(t, "amd64", "kernel"), fixture(t, "amd64", "undef.ko"))
+	if !strings.Contains(out, ": undef_modevent+0x13: error:") {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+// SARIF from check and scan: one result per finding, exit status as for text.
+func TestCheckAndScanSARIF(t *testing.T) {
+	type log struct {
+		Version string
+		Runs    []struct {
+			Results []struct {
+				RuleID    string
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct{ ArtifactLocation struct{ URI string } }
+				}
+			}
+		}
+	}
+	code, out, _ := run("check", "--format", "sarif", "--kernel", fixture(t, "arm64", "kernel"), "--profile", "freebsd-8.2", fixture(t, "arm64", "vnet_user.ko"))
+	var l log
+	if err := json.Unmarshal([]byte(out), &l); err != nil || code != ExitFindings {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if l.Version != "2.1.0" || len(l.Runs) != 1 || len(l.Runs[0].Results) == 0 {
+		t.Fatalf("%+v", l)
+	}
+	for _, r := range l.Runs[0].Results {
+		if r.RuleID != rules.SetRefUnrelocated || r.Level != "error" || len(r.Locations) != 1 ||
+			!strings.HasSuffix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "/testdata/arm64/vnet_user.ko") {
+			t.Errorf("%+v", r)
+		}
+	}
+	code, out, _ = run("scan", "--format", "sarif", "--no-progress", filepath.Join(testutil.Root(t), "testdata", "amd64"))
+	l = log{}
+	if err := json.Unmarshal([]byte(out), &l); err != nil || code != ExitFindings || len(l.Runs) != 1 {
+		t.Fatalf("scan: exit %d, %v", code, err)
+	}
+	have := map[string]bool{}
+	for _, r := range l.Runs[0].Results {
+		have[r.RuleID] = true
+	}
+	for _, id := range []string{rules.UndefinedSymbol, rules.ModspaceExhausted, rules.UserMapPmapEnter} {
+		if !have[id] {
+			t.Errorf("scan SARIF lacks %s: %v", id, have)
+		}
+	}
+	if code, _, stderr := run("load", "--format", "sarif", fixture(t, "arm64", "vnet_user.ko")); code != ExitUsage || !strings.Contains(stderr, "sarif") {
+		t.Errorf("load --format sarif: exit %d %q", code, stderr)
 	}
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -18,18 +17,19 @@ import (
 // simFlags are the flags of load and check.
 type simFlags struct {
 	kernel, profile, path, format string
+	formats                       []string // those the command writes
 }
 
 func (s *simFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&s.kernel, "kernel", "", "kernel file (default: a stand-in that defines every symbol the modules lack)")
 	cmd.Flags().StringVar(&s.profile, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest; see kldcheck profiles)")
 	cmd.Flags().StringVarP(&s.path, "module-path", "p", "", "directories searched for dependencies, separated by ';' (default: the directories of the named modules)")
-	cmd.Flags().StringVar(&s.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&s.format, "format", "text", "output format: "+strings.Join(s.formats, ", "))
 }
 
 // simulate boots a simulated kernel and loads the modules.
 func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
-	if err := checkFormat(s.format, "text", "json"); err != nil {
+	if err := checkFormat(s.format, s.formats...); err != nil {
 		return nil, err
 	}
 	opts := linker.Options{}
@@ -79,10 +79,10 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 
 // newSimCmd builds a command that simulates the load of its arguments, then
 // reports on the simulated kernel with show.
-func newSimCmd(name, short string, show func(cmd *cobra.Command, format string, l *linker.Linker) error) *cobra.Command {
-	var s simFlags
+func newSimCmd(name, short string, formats []string, show func(cmd *cobra.Command, format string, l *linker.Linker) error) *cobra.Command {
+	s := simFlags{formats: formats}
 	cmd := &cobra.Command{
-		Use:   name + " [--kernel FILE] [--profile NAME] [-p PATH] [--format text|json] MODULE...",
+		Use:   name + " [--kernel FILE] [--profile NAME] [-p PATH] [--format " + strings.Join(formats, "|") + "] MODULE...",
 		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -99,7 +99,7 @@ func newSimCmd(name, short string, show func(cmd *cobra.Command, format string, 
 
 func newLoadCmd() *cobra.Command {
 	return newSimCmd("load", "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
-		func(cmd *cobra.Command, format string, l *linker.Linker) error {
+		[]string{"text", "json"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
 			if format == "json" {
 				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
 			}
@@ -110,13 +110,9 @@ func newLoadCmd() *cobra.Command {
 func newCheckCmd() *cobra.Command {
 	var o outFlags
 	cmd := newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
-		func(cmd *cobra.Command, format string, l *linker.Linker) error {
-			return o.emit(cmd, l.Findings, func(w io.Writer) error {
-				if format == "json" {
-					return report.WriteJSON(w, report.NewCheck(l.Profile.Name, l.Findings))
-				}
-				return report.WriteFindingsText(w, l.Profile.Name, l.Findings)
-			})
+		[]string{"text", "json", "sarif"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
+			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings,
+				json: func() any { return report.NewCheck(l.Profile.Name, l.Findings) }})
 		})
 	o.add(cmd)
 	return cmd

@@ -10,37 +10,89 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
+	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/srcline"
 )
 
 // outFlags are the report flags shared by the commands that report findings.
 type outFlags struct {
-	output, failOn, debugDir string
+	output, failOn, debugDir, color string
+	brief                           bool
 }
 
 func (o *outFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "write the report to FILE (atomically: a temporary file, then rename)")
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding reaches this severity: error, warning or note")
 	cmd.Flags().StringVar(&o.debugDir, "debug-dir", "/usr/lib/debug", "where separate debug files (.gnu_debuglink) are installed, ';'-separated")
+	cmd.Flags().StringVar(&o.color, "color", "auto", "colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never")
+	cmd.Flags().BoolVar(&o.brief, "brief", false, "text report without the why and fix that follow the first finding of each rule")
 }
 
-// emit renders the report with render, to stdout or atomically to -o, then
-// returns the exit status the findings call for.
-func (o *outFlags) emit(cmd *cobra.Command, fs []rules.Finding, render func(w io.Writer) error) error {
+// findingsOut is what a findings command hands to emit.
+type findingsOut struct {
+	format, profile string
+	findings        []rules.Finding
+	// json builds the JSON document; textTail, when set, writes what follows
+	// the findings in the text form.
+	json     func() any
+	textTail func(w io.Writer) error
+}
+
+// useColor decides whether the text report is coloured.
+func (o *outFlags) useColor(cmd *cobra.Command) (bool, error) {
+	switch o.color {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto":
+		f, ok := cmd.OutOrStdout().(*os.File)
+		return ok && o.output == "" && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" &&
+			term.IsTerminal(int(f.Fd())), nil
+	}
+	return false, usageErr("unknown --color %q (want auto, always or never)", o.color)
+}
+
+// render writes r in its format.
+func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
+	switch r.format {
+	case "json":
+		return report.WriteJSON(w, r.json())
+	case "sarif":
+		return report.WriteSARIF(w, r.profile, r.findings)
+	}
+	if err := report.WriteFindingsText(w, r.profile, r.findings, report.TextOptions{Color: color, Explain: !o.brief}); err != nil {
+		return err
+	}
+	if r.textTail != nil {
+		return r.textTail(w)
+	}
+	return nil
+}
+
+// emit renders the report, to stdout or atomically to -o, then returns the
+// exit status the findings call for.
+func (o *outFlags) emit(cmd *cobra.Command, r findingsOut) error {
 	gate, err := rules.ParseSeverity(o.failOn)
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
+	color, err := o.useColor(cmd)
+	if err != nil {
+		return err
+	}
+	fs := r.findings
 	srcline.Annotate(fs, strings.Split(o.debugDir, ";"))
 	if o.output == "" {
-		if err := render(cmd.OutOrStdout()); err != nil {
+		if err := o.render(cmd.OutOrStdout(), r, color); err != nil {
 			return err
 		}
 	} else {
 		var buf bytes.Buffer
-		if err := render(&buf); err != nil {
+		if err := o.render(&buf, r, color); err != nil {
 			return err
 		}
 		if err := writeAtomic(o.output, buf.Bytes()); err != nil {
