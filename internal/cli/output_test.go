@@ -54,3 +54,13 @@ func TestRulesCommand(t *testing.T) {
 		t.Errorf("exit %d: %s", code, out)
 	}
 }
+
+func TestVersionCommand(t *testing.T) {
+	code, out, _ := run("version")
+	if code != ExitOK || !strings.HasPrefix(out, "kldcheck ") || !strings.Contains(out, "go1.") {
+		t.Errorf("exit %d: %q", code, out)
+	}
+	if code, _, _ := run("version", "extra"); code != ExitUsage {
+		t.Errorf("version with an argument: exit %d", code)
+	}
+}

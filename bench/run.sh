@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Time `kldcheck scan` against `llvm-readelf -r` (listing the relocations
+# only) on the same files: every .ko of each tree and its kernel. Several runs
+# each; prints the medians, the ratio kldcheck/readelf, peak RSS, and the time
+# per MB (to check that time grows linearly with the tree).
+#
+#   bash bench/run.sh [-n RUNS] DIR...
+#
+# Trees come from the corpus generator, e.g.
+#   go run ./bench/corpus -arch amd64 -scale 4 -out /tmp/corpus-amd64-4
+# Output is a Markdown table for docs/performance.md. Not run by CI.
+set -euo pipefail
+
+RUNS=5
+if [ "${1:-}" = -n ]; then
+	RUNS=$2
+	shift 2
+fi
+[ $# -gt 0 ] || { echo "usage: bash bench/run.sh [-n RUNS] DIR..." >&2; exit 2; }
+READELF=${READELF:-llvm-readelf-16}
+command -v "$READELF" >/dev/null || { echo "bench/run.sh: $READELF not found (apt-get install llvm-16)" >&2; exit 2; }
+command -v /usr/bin/time >/dev/null || { echo "bench/run.sh: /usr/bin/time not found (apt-get install time)" >&2; exit 2; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$(mktemp -d "${TMPDIR:-/tmp}/kldcheck-bench.XXXXXX")
+trap 'rm -rf "$BIN"' EXIT
+(cd "$ROOT" && go build -trimpath -o "$BIN/kldcheck" ./cmd/kldcheck)
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# measure <name> <cmd...>: runs the command RUNS times (after one warm-up run
+# that fills the page cache), sets SECS (median wall seconds) and RSS (median
+# peak RSS, MB). Exit status 1 (findings) is not a failure.
+measure() {
+	local name=$1 i t0 t1 st
+	shift
+	"$@" >/dev/null 2>&1 || true
+	: >"$BIN/$name.t"
+	: >"$BIN/$name.m"
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$EPOCHREALTIME
+		st=0
+		/usr/bin/time -f %M -o "$BIN/rss" "$@" >/dev/null 2>"$BIN/err" || st=$?
+		t1=$EPOCHREALTIME
+		if [ "$st" -gt 1 ]; then
+			echo "bench/run.sh: $name failed ($st):" >&2
+			cat "$BIN/err" >&2
+			exit 1
+		fi
+		echo "$t1 - $t0" | bc -l >>"$BIN/$name.t"
+		tail -n1 "$BIN/rss" | awk '{ print $1 / 1024 }' >>"$BIN/$name.m"
+	done
+	SECS=$(median <"$BIN/$name.t")
+	RSS=$(median <"$BIN/$name.m")
+}
+
+echo "| tree | modules | MB | relocations | llvm-readelf -r (s) | kldcheck scan (s) | ratio | kldcheck s/MB | peak RSS kldcheck / readelf (MB) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for dir in "$@"; do
+	mapfile -t files < <(find "$dir" -maxdepth 1 -type f \( -name '*.ko' -o -name kernel \) | sort)
+	mods=$(find "$dir" -maxdepth 1 -type f -name '*.ko' | wc -l)
+	bytes=$(cat "${files[@]}" | wc -c)
+	mb=$(echo "$bytes / 1048576" | bc -l)
+	relocs=$("$READELF" -r "${files[@]}" 2>/dev/null | grep -cE '^[0-9a-f]{8,16} ' || true)
+	measure readelf "$READELF" -r "${files[@]}"
+	re_s=$SECS re_m=$RSS
+	measure kldcheck "$BIN/kldcheck" scan --no-progress --brief "$dir"
+	printf '| %s | %d | %.1f | %d | %.3f | %.3f | %.2f | %.4f | %.0f / %.0f |\n' \
+		"$(basename "$dir")" "$mods" "$mb" "$relocs" "$re_s" "$SECS" \
+		"$(echo "$SECS / $re_s" | bc -l)" "$(echo "$SECS / $mb" | bc -l)" "$RSS" "$re_m"
+done
+echo
+echo "$RUNS runs each after a warm-up, medians; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $("$READELF" --version | grep -m1 -i version | sed 's/^ *//'); $(go version | cut -d' ' -f3)"
