@@ -176,7 +176,7 @@ func functions(f *kobj.File, sec *kobj.Section) []function {
 			if s.Type != elf.STT_FUNC || !s.InSection() || int(s.Section) != sec.Index || s.Size == 0 || seen[s.Addr] {
 				continue
 			}
-			if s.Addr < sec.Addr || s.Addr+s.Size > sec.Addr+sec.Size {
+			if s.Addr < sec.Addr || s.Addr+s.Size < s.Addr || s.Addr+s.Size > sec.Addr+sec.Size {
 				continue
 			}
 			seen[s.Addr] = true

@@ -62,7 +62,9 @@ func pltSlots(f *kobj.File, m machine) map[uint64]string {
 	}
 	st := &state{regs: map[int]value{}, fn: ".plt", fnStart: sec.Addr}
 	stub, atStart := sec.Addr, true
-	for pc := sec.Addr; pc < sec.Addr+sec.Size; {
+	// Bound by the bytes present: a .plt may be SHT_NOBITS (powerpc's
+	// secure PLT), or shorter than sh_size in a damaged file.
+	for pc := sec.Addr; pc-sec.Addr < uint64(len(data)); {
 		before := len(st.accesses)
 		st.nop = false
 		n := m.step(data[pc-sec.Addr:], pc, st)

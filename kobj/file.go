@@ -13,7 +13,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kldcheck/kldcheck/arch"
 )
@@ -82,9 +87,31 @@ type File struct {
 type Error struct {
 	Path string
 	Msg  string
+	// Internal is set when kldcheck's own code, not debug/elf, failed on
+	// the file: a bug in kldcheck, still reported as an error about the file
+	// so that other files' results survive. The fuzz tests require it false.
+	Internal bool
 }
 
-func (e *Error) Error() string { return e.Path + ": " + e.Msg }
+func (e *Error) Error() string { return Printable(e.Path + ": " + e.Msg) }
+
+// Printable escapes control characters and invalid UTF-8 (from names in a
+// hostile file) as Go escapes, so that a message stays on one line and
+// cannot drive a terminal.
+func Printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
 
 // errf returns an *Error for the file.
 func (f *File) errf(format string, args ...any) error {
@@ -115,6 +142,28 @@ func Open(path string) (*File, error) {
 	return Parse(path, data)
 }
 
+// panicOrigin returns the function that panicked, from a goroutine stack as
+// runtime/debug.Stack prints it: the first frame after the runtime's panic
+// machinery.
+func panicOrigin(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "panic(") {
+			continue
+		}
+		for _, m := range lines[i+1:] {
+			if m == "" || strings.HasPrefix(m, "\t") || strings.HasPrefix(m, "runtime.") {
+				continue
+			}
+			if j := strings.LastIndex(m, "("); j > 0 {
+				m = m[:j]
+			}
+			return m
+		}
+	}
+	return "unknown"
+}
+
 func errText(err error) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
@@ -131,7 +180,12 @@ func Parse(path string, data []byte) (f *File, err error) {
 		// debug/elf has known panics on malformed input (golang/go#33121,
 		// #47445); report them as errors about the file.
 		if r := recover(); r != nil {
-			f, err = nil, &Error{Path: path, Msg: fmt.Sprintf("malformed ELF file (%v)", r)}
+			e := &Error{Path: path, Msg: fmt.Sprintf("malformed ELF file (%v)", r)}
+			if origin := panicOrigin(debug.Stack()); !strings.HasPrefix(origin, "debug/elf.") {
+				e.Internal = true
+				e.Msg = fmt.Sprintf("kldcheck failed reading the file (%v in %s); please report this", r, origin)
+			}
+			f, err = nil, e
 		}
 	}()
 	if err := f.checkIdent(); err != nil {

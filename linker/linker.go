@@ -119,7 +119,15 @@ func New(opts Options) (*Linker, error) {
 // Load loads the module file at path with its dependencies, as kldload(2)
 // does. A load that the kernel would refuse returns a *LoadError after
 // recording findings; bad input returns a *kobj.Error.
-func (l *Linker) Load(path string) (*File, error) {
+func (l *Linker) Load(path string) (f *File, err error) {
+	defer func() {
+		// A panic here is a kldcheck bug on this input: report it as an
+		// error about the file, so that the other files' results survive.
+		if r := recover(); r != nil {
+			f, err = nil, &kobj.Error{Path: path, Internal: true,
+				Msg: fmt.Sprintf("kldcheck failed simulating the load (%v); please report this", r)}
+		}
+	}()
 	obj, err := l.opts.Open(path)
 	if err != nil {
 		return nil, err
@@ -133,8 +141,8 @@ func (l *Linker) Load(path string) (*File, error) {
 	if obj.Arch != l.Arch {
 		return nil, &kobj.Error{Path: path, Msg: fmt.Sprintf("%s module, but the kernel is %s", obj.Arch.Name, l.Arch.Name)}
 	}
-	if f := l.fileByName(filepath.Base(path)); f != nil {
-		return f, nil // kldload: already loaded
+	if g := l.fileByName(filepath.Base(path)); g != nil {
+		return g, nil // kldload: already loaded
 	}
 	return l.loadFile(obj)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
 )
 
@@ -88,6 +89,8 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt Text
 	explained := map[string]bool{}
 	for _, f := range fs {
 		counts[f.Severity]++
+		f.File, f.Location, f.Message, f.Reloc, f.SourceFile = kobj.Printable(f.File), kobj.Printable(f.Location),
+			kobj.Printable(f.Message), kobj.Printable(f.Reloc), kobj.Printable(f.SourceFile)
 		head := f.File
 		if head == "" {
 			head = "kldcheck"

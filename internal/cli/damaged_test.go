@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kldcheck/kldcheck/internal/damage"
+	"github.com/kldcheck/kldcheck/internal/testutil"
+)
+
+// damagedCorpus writes damaged copies of every fixture into a directory and
+// returns their paths; n is 400, or 100 with -short.
+func damagedCorpus(t *testing.T) []string {
+	var names []string
+	var bases [][]byte
+	for _, fx := range testutil.Fixtures(t) {
+		data, err := os.ReadFile(fx.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, fx.Config+"-"+strings.TrimSuffix(fx.Name, ".ko"))
+		bases = append(bases, data)
+	}
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	dir := t.TempDir()
+	var paths []string
+	for _, c := range damage.Corpus(1, names, bases, n) {
+		p := filepath.Join(dir, c.Name+".ko")
+		if err := os.WriteFile(p, c.Data, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	if len(paths) < n*9/10 {
+		t.Fatalf("only %d damaged files", len(paths))
+	}
+	return paths
+}
+
+// Several hundred damaged files through check: no panic, none over 10 s, the
+// process never over 2 GB, and a clean one-line error (exit 2) or a report.
+func TestDamagedFilesCheck(t *testing.T) {
+	paths := damagedCorpus(t)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				runtime.ReadMemStats(&ms)
+				if ms.Sys > peak.Load() {
+					peak.Store(ms.Sys)
+				}
+			}
+		}
+	}()
+	defer close(stop)
+	codes := map[int]int{}
+	for _, p := range paths {
+		done := make(chan [3]string, 1)
+		start := time.Now()
+		go func() {
+			code, out, stderr := run("check", "--brief", p)
+			done <- [3]string{fmt.Sprint(code), out, stderr}
+		}()
+		select {
+		case r := <-done:
+			var code int
+			fmt.Sscan(r[0], &code)
+			codes[code]++
+			stderr := r[2]
+			switch code {
+			case ExitOK, ExitFindings:
+			case ExitUsage:
+				if !strings.HasPrefix(stderr, "kldcheck: "+p+": ") || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("%s: error is not one line naming the file: %q", filepath.Base(p), stderr)
+				}
+			default:
+				t.Errorf("%s: exit %d", filepath.Base(p), code)
+			}
+			if strings.Contains(stderr+r[1], "please report") {
+				t.Errorf("%s: kldcheck failed on its own: %s%s", filepath.Base(p), stderr, r[1])
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Logf("%s: slow, %v", filepath.Base(p), d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: check still running after 10 s", filepath.Base(p))
+		}
+	}
+	if peak.Load() > 2<<30 {
+		t.Errorf("memory reached %d MB", peak.Load()>>20)
+	}
+	t.Logf("%d files: exit statuses %v, peak memory from the Go runtime %d MB", len(paths), codes, peak.Load()>>20)
+}
