@@ -48,7 +48,7 @@ func (l *Linker) loadDyn(f *File) error {
 	mapsize := alignUp(last.Vaddr+last.Memsz, pageSize) - baseVaddr
 	f.Address, f.Size = l.nextBase, mapsize
 	l.nextBase = alignUp(l.nextBase+mapsize, 2<<20)
-	mem, err := newMemory(f.Address, mapsize, o.Arch.ByteOrder())
+	mem, err := newMemory(f.Address, mapsize, o.Size(), o.Arch.ByteOrder())
 	if err != nil {
 		return &kobj.Error{Path: o.Path, Msg: err.Error()}
 	}

@@ -17,9 +17,16 @@ type memory struct {
 // MiB with debug information; mapped segments are smaller).
 const maxImage = 256 << 20
 
-func newMemory(base, size uint64, bo binary.ByteOrder) (*memory, error) {
-	if size > maxImage {
-		return nil, fmt.Errorf("image of %d bytes is larger than kldcheck simulates (%d)", size, maxImage)
+// imageLimit bounds the mapping of a file of fileSize bytes, so that a small
+// hostile file cannot make kldcheck allocate much: mapped sizes beyond the
+// file's bytes are .bss, which real modules keep modest.
+func imageLimit(fileSize int) uint64 {
+	return min(maxImage, 16<<20+64*uint64(fileSize))
+}
+
+func newMemory(base, size uint64, fileSize int, bo binary.ByteOrder) (*memory, error) {
+	if limit := imageLimit(fileSize); size > limit {
+		return nil, fmt.Errorf("maps %d bytes, more than kldcheck simulates for a file of %d bytes (%d)", size, fileSize, limit)
 	}
 	return &memory{base: base, data: make([]byte, size), bo: bo}, nil
 }

@@ -49,13 +49,13 @@ func (l *Linker) loadObj(f *File) error {
 	}
 	f.Size = cursor - f.Address
 	l.nextBase = alignUp(cursor, 2<<20)
-	mem, err := newMemory(f.Address, f.Size, o.Arch.ByteOrder())
+	mem, err := newMemory(f.Address, f.Size, o.Size(), o.Arch.ByteOrder())
 	if err != nil {
 		return &kobj.Error{Path: o.Path, Msg: err.Error()}
 	}
 	f.mems = []*memory{mem}
 	for _, w := range f.Sets {
-		m, err := newMemory(w.Base, w.Size, o.Arch.ByteOrder())
+		m, err := newMemory(w.Base, w.Size, o.Size(), o.Arch.ByteOrder())
 		if err != nil {
 			return &kobj.Error{Path: o.Path, Msg: err.Error()}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
 	"github.com/kldcheck/kldcheck/rules"
+	"github.com/kldcheck/kldcheck/vdata"
 )
 
 // Options configure a scan.
@@ -45,6 +46,9 @@ type Result struct {
 type Module struct {
 	Path     string
 	Findings []rules.Finding
+	// Spaces is the VNET and DPCPU module space of the simulated kernel the
+	// module was checked in, after its load (nil when it could not be read).
+	Spaces map[vdata.Kind]*vdata.Space
 }
 
 // Run scans the directories. Only a bad kernel file is fatal; a bad module is
@@ -155,6 +159,7 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		m.Findings = append(m.Findings, rules.New(rules.BadFile, path, "%s", unwrap(err)))
 		return m
 	}
+	m.Spaces = l.Spaces
 	for _, fd := range l.Findings {
 		if fd.File == path {
 			m.Findings = append(m.Findings, fd)

@@ -215,3 +215,18 @@ func TestCheckSourceLine(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// --format html: load and scan write one page; check does not draw.
+func TestHTMLFormat(t *testing.T) {
+	code, out, _ := run("load", "--format", "html", "--kernel", fixture(t, "arm64", "kernel"), fixture(t, "arm64", "vnet_user.ko"))
+	if code != ExitOK || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "set_vnet") {
+		t.Errorf("load: exit %d, %.200s", code, out)
+	}
+	code, out, _ = run("scan", "--format", "html", "--no-progress", filepath.Join(testutil.Root(t), "testdata", "arm64-lld14-relax"))
+	if code != ExitFindings || !strings.Contains(out, "vnet_local.ko loaded with its dependencies") {
+		t.Errorf("scan: exit %d, %.200s", code, out)
+	}
+	if code, _, _ := run("check", "--format", "html", fixture(t, "arm64", "vnet_user.ko")); code != ExitUsage {
+		t.Errorf("check --format html: exit %d", code)
+	}
+}

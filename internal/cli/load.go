@@ -99,9 +99,12 @@ func newSimCmd(name, short string, formats []string, show func(cmd *cobra.Comman
 
 func newLoadCmd() *cobra.Command {
 	return newSimCmd("load", "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
-		[]string{"text", "json"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
-			if format == "json" {
+		[]string{"text", "json", "html"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
+			switch format {
+			case "json":
 				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
+			case "html":
+				return report.WriteLoadHTML(cmd.OutOrStdout(), l)
 			}
 			return report.WriteLoadText(cmd.OutOrStdout(), l)
 		})

@@ -39,6 +39,7 @@ type findingsOut struct {
 	// the findings in the text form.
 	json     func() any
 	textTail func(w io.Writer) error
+	html     func(w io.Writer) error // for the commands that draw a page
 }
 
 // useColor decides whether the text report is coloured.
@@ -63,6 +64,8 @@ func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 		return report.WriteJSON(w, r.json())
 	case "sarif":
 		return report.WriteSARIF(w, r.profile, r.findings)
+	case "html":
+		return r.html(w)
 	}
 	if err := report.WriteFindingsText(w, r.profile, r.findings, report.TextOptions{Color: color, Explain: !o.brief}); err != nil {
 		return err

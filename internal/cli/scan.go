@@ -20,10 +20,10 @@ func newScanCmd() *cobra.Command {
 	var noProgress bool
 	var o outFlags
 	cmd := &cobra.Command{
-		Use:   "scan [--kernel FILE] [--profile NAME] [--format text|json|sarif] [DIR...]",
+		Use:   "scan [--kernel FILE] [--profile NAME] [--format text|json|sarif|html] [DIR...]",
 		Short: "Check every module of a tree (default /boot/kernel;/boot/modules), each loaded with its dependencies",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "text", "json", "sarif"); err != nil {
+			if err := checkFormat(format, "text", "json", "sarif", "html"); err != nil {
 				return err
 			}
 			opts := scan.Options{Kernel: kernel, Jobs: jobs}
@@ -61,12 +61,13 @@ func newScanCmd() *cobra.Command {
 			}
 			return o.emit(cmd, findingsOut{format: format, profile: res.Profile.Name, findings: res.AllFindings(),
 				json:     func() any { return report.NewScan(res) },
-				textTail: func(w io.Writer) error { return report.WriteScanSummary(w, res) }})
+				textTail: func(w io.Writer) error { return report.WriteScanSummary(w, res) },
+				html:     func(w io.Writer) error { return report.WriteScanHTML(w, res) }})
 		},
 	}
 	cmd.Flags().StringVar(&kernel, "kernel", "", "kernel file (default: DIR/kernel in the first directory that has one)")
 	cmd.Flags().StringVar(&prof, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest)")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, sarif or html")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "modules checked at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "no progress bar (it is shown only when stderr is a terminal)")
 	o.add(cmd)
