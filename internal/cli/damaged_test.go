@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,12 @@ func damagedCorpus(t *testing.T) []string {
 		n = 100
 	}
 	dir := t.TempDir()
+	if keep := os.Getenv("KLDCHECK_DAMAGED_DIR"); keep != "" {
+		dir = keep // bench/damaged.sh runs the binary over them
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var paths []string
 	for _, c := range damage.Corpus(1, names, bases, n) {
 		p := filepath.Join(dir, c.Name+".ko")
@@ -46,10 +53,36 @@ func damagedCorpus(t *testing.T) []string {
 	return paths
 }
 
+// digests returns each file's SHA-256 and modification time.
+func digests(t *testing.T, paths []string) map[string]string {
+	out := map[string]string{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[p] = fmt.Sprintf("%x %v", sha256.Sum256(data), st.ModTime())
+	}
+	return out
+}
+
 // Several hundred damaged files through check: no panic, none over 10 s, the
 // process never over 2 GB, and a clean one-line error (exit 2) or a report.
 func TestDamagedFilesCheck(t *testing.T) {
 	paths := damagedCorpus(t)
+	before := digests(t, paths)
+	defer func() {
+		// Inputs are opened read-only and never written.
+		for p, d := range digests(t, paths) {
+			if before[p] != d {
+				t.Errorf("%s changed", filepath.Base(p))
+			}
+		}
+	}()
 	var peak atomic.Uint64
 	stop := make(chan struct{})
 	go func() {
