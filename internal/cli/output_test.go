@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kldcheck/kldcheck/internal/testutil"
 )
 
 // --fail-on sets the severity that makes check exit 1; -o writes the report
@@ -62,5 +64,20 @@ func TestVersionCommand(t *testing.T) {
 	}
 	if code, _, _ := run("version", "extra"); code != ExitUsage {
 		t.Errorf("version with an argument: exit %d", code)
+	}
+}
+
+// scan without arguments takes the kernel's module path and skips a
+// directory of it that does not exist, as the kernel does.
+func TestScanDefaultModulePath(t *testing.T) {
+	saved := defaultModulePath
+	defer func() { defaultModulePath = saved }()
+	defaultModulePath = []string{filepath.Join(testutil.Root(t), "testdata", "arm64-lld14-norelax"), filepath.Join(t.TempDir(), "modules")}
+	if code, out, stderr := run("scan", "--no-progress"); code != ExitOK || !strings.Contains(out, "scanned 3 modules") {
+		t.Errorf("exit %d: %s%s", code, out, stderr)
+	}
+	defaultModulePath = defaultModulePath[1:]
+	if code, _, stderr := run("scan"); code != ExitUsage || !strings.Contains(stderr, "none of") {
+		t.Errorf("no directory: exit %d %q", code, stderr)
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/kldcheck/kldcheck/scan"
 )
 
+// defaultModulePath is kern.module_path's default.
+var defaultModulePath = []string{"/boot/kernel", "/boot/modules"}
+
 func newScanCmd() *cobra.Command {
 	var kernel, prof, format string
 	var jobs int
@@ -28,7 +31,16 @@ func newScanCmd() *cobra.Command {
 			}
 			opts := scan.Options{Kernel: kernel, Jobs: jobs}
 			if len(args) == 0 {
-				args = []string{"/boot/kernel;/boot/modules"}
+				// The kernel's default module path; a missing directory
+				// of it (no /boot/modules) is no error, as for the kernel.
+				for _, d := range defaultModulePath {
+					if st, err := os.Stat(d); err == nil && st.IsDir() {
+						opts.Dirs = append(opts.Dirs, d)
+					}
+				}
+				if len(opts.Dirs) == 0 {
+					return usageErr("none of %s exists: name the directories to scan", strings.Join(defaultModulePath, ";"))
+				}
 			}
 			for _, a := range args {
 				for _, d := range strings.Split(a, ";") {
