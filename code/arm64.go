@@ -2,6 +2,7 @@ package code
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"strings"
 
 	"golang.org/x/arch/arm64/arm64asm"
@@ -43,6 +44,34 @@ func arm64Reg(a arm64asm.Arg) (int, bool) {
 	return 0, false
 }
 
+func (arm64) sharedDecoder() {}
+
+// mayReach looks for an ADR or ADRP whose target (ADRP: its 4 KiB page) can
+// lie in one of the ranges; any other way of forming such an address leaves
+// a relocation, which the relocation check sees.
+func (arm64) mayReach(code []byte, pc uint64, ranges []Range) bool {
+	for i := 0; i+4 <= len(code); i += 4 {
+		w := binary.LittleEndian.Uint32(code[i:])
+		if w&0x1f000000 != 0x10000000 {
+			continue
+		}
+		imm := int64(w>>5&0x7ffff)<<2 | int64(w>>29&3)
+		imm = imm << 43 >> 43 // sign-extend 21 bits
+		at := pc + uint64(i)
+		lo, hi := at+uint64(imm), at+uint64(imm)+1
+		if w&0x80000000 != 0 { // ADRP
+			lo = at&^0xfff + uint64(imm<<12)
+			hi = lo + 0x1000
+		}
+		for _, r := range ranges {
+			if lo < r.Hi && r.Lo < hi {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (arm64) step(code []byte, pc uint64, st *state) int {
 	if len(code) < 4 {
 		return 0
@@ -51,7 +80,8 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 	if err != nil {
 		return 0
 	}
-	text := strings.ToLower(in.String())
+	// The instruction's text is formatted only for the accesses reported.
+	text := func() string { return strings.ToLower(in.String()) }
 	enc := in.Enc
 	st.nop = in.Op == arm64asm.NOP
 	dst, hasDst := arm64Reg(in.Args[0])
@@ -60,7 +90,7 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 		if off, ok := in.Args[1].(arm64asm.PCRel); ok {
 			t := pc + uint64(off)
 			st.set(dst, value{t, true})
-			st.access(pc, text, "address", t)
+			st.access(pc, text(), "address", t)
 			return 4
 		}
 	case arm64asm.ADRP:
@@ -81,7 +111,7 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 				nv := value{v.v + imm, v.pcrel}
 				st.set(dst, nv)
 				if v.pcrel {
-					st.access(pc, text, "address", nv.v)
+					st.access(pc, text(), "address", nv.v)
 				}
 				return 4
 			}
@@ -120,7 +150,7 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 		st.reset()
 		return 4
 	case arm64asm.B, arm64asm.RET:
-		if in.Op == arm64asm.RET || len(text) > 1 && !strings.HasPrefix(text, "b.") {
+		if _, cond := in.Args[0].(arm64asm.Cond); in.Op == arm64asm.RET || !cond {
 			st.reset()
 		}
 		return 4
@@ -136,7 +166,7 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 				if enc&(1<<22) != 0 {
 					kind = "load"
 				}
-				st.access(pc, text, kind, t)
+				st.access(pc, text(), kind, t)
 			}
 		}
 	}

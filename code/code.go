@@ -105,12 +105,40 @@ type entrant interface {
 	enter(start uint64, st *state)
 }
 
-// machines holds a constructor per ELF machine and class; decoding is
-// serialised per architecture because the x/arch decoders write package
-// state (test coverage bookkeeping) and are not safe for concurrent use.
+// machines holds a constructor per ELF machine and class.
 var machines = map[elf.Machine]func(f *kobj.File) machine{}
 
+// sharedDecoder is a machine whose x/arch decoder writes package state on
+// every decode (arm64asm and riscv64asm record test coverage in a global
+// slice): its scans are serialised by decodeMu. x86asm and ppc64asm are
+// safe for concurrent use.
+type sharedDecoder interface{ sharedDecoder() }
+
 var decodeMu sync.Mutex
+
+// prefilter is a machine that can tell from the raw bytes of a function,
+// without decoding it, that the function forms no PC-relative address in
+// any of the ranges (arm64: no ADR or ADRP reaching them).
+type prefilter interface {
+	mayReach(code []byte, pc uint64, ranges []Range) bool
+}
+
+// Range is an address range [Lo, Hi) in kobj's addresses.
+type Range struct{ Lo, Hi uint64 }
+
+// Focus narrows a scan to what a check needs. The zero Focus scans nothing;
+// Everything is what Scan does.
+type Focus struct {
+	// Calls asks for every direct call, named (seed 002's check).
+	Calls bool
+	// Targets asks for the PC-relative accesses into these ranges (the
+	// module's set_vnet and set_pcpu); functions a prefilter clears are
+	// not decoded.
+	Targets []Range
+}
+
+// Everything is the Focus of a full scan: every call and every access.
+var Everything = Focus{Calls: true, Targets: []Range{{0, ^uint64(0)}}}
 
 // Supported reports whether the code of f's architecture can be scanned.
 func Supported(f *kobj.File) bool {
@@ -121,15 +149,24 @@ func Supported(f *kobj.File) bool {
 // Scan reads every function of the executable sections of f. Addresses are
 // kobj's (link addresses; ET_REL: kobj's layout). A file of an architecture
 // without a machine gives an empty result.
-func Scan(f *kobj.File) (*Result, error) {
+func Scan(f *kobj.File) (*Result, error) { return ScanFocused(f, Everything) }
+
+// ScanFocused reads the functions of f that can matter to focus: all of them
+// when it asks for calls, else those a prefilter cannot clear of reaching
+// its targets. Accesses outside the targets may be reported too.
+func ScanFocused(f *kobj.File, focus Focus) (*Result, error) {
 	newM, ok := machines[f.Arch.Machine]
-	if !ok {
+	if !ok || !focus.Calls && len(focus.Targets) == 0 {
 		return &Result{}, nil
 	}
 	m := newM(f)
 	res := &Result{}
-	decodeMu.Lock()
-	defer decodeMu.Unlock()
+	if _, shared := m.(sharedDecoder); shared {
+		decodeMu.Lock()
+		defer decodeMu.Unlock()
+	}
+	pf, canFilter := m.(prefilter)
+	canFilter = canFilter && !focus.Calls
 	for _, sec := range f.Sections {
 		if !sec.Alloc() || sec.Flags&elf.SHF_EXECINSTR == 0 || sec.Type != elf.SHT_PROGBITS {
 			continue
@@ -139,6 +176,9 @@ func Scan(f *kobj.File) (*Result, error) {
 			return nil, err
 		}
 		for _, fn := range functions(f, sec) {
+			if canFilter && !pf.mayReach(data[fn.start-sec.Addr:fn.end-sec.Addr], fn.start, focus.Targets) {
+				continue
+			}
 			st := &state{regs: map[int]value{}, fn: fn.name, fnStart: fn.base}
 			if e, ok := m.(entrant); ok && fn.base == fn.start {
 				e.enter(fn.start, st)
@@ -156,7 +196,9 @@ func Scan(f *kobj.File) (*Result, error) {
 			res.Calls = append(res.Calls, st.calls...)
 		}
 	}
-	nameCalls(f, res, m)
+	if focus.Calls {
+		nameCalls(f, res, m)
+	}
 	return res, nil
 }
 

@@ -42,6 +42,8 @@ func rvImm(a riscv64asm.Arg) (int64, bool) {
 	return 0, false
 }
 
+func (riscv64) sharedDecoder() {}
+
 func (riscv64) step(code []byte, pc uint64, st *state) int {
 	in, err := riscv64asm.Decode(code)
 	if err != nil || in.Len == 0 {

@@ -54,7 +54,8 @@ func (m x86) step(code []byte, pc uint64, st *state) int {
 	if err != nil || in.Len == 0 {
 		return 0
 	}
-	text := strings.ToLower(x86asm.IntelSyntax(in, pc, nil))
+	// The instruction's text is formatted only for the accesses reported.
+	text := func() string { return strings.ToLower(x86asm.IntelSyntax(in, pc, nil)) }
 	next := pc + uint64(in.Len)
 	st.nop = in.Op == x86asm.NOP
 	// RIP-relative memory operands.
@@ -66,12 +67,12 @@ func (m x86) step(code []byte, pc uint64, st *state) int {
 				if r, ok := x86Reg(in.Args[0]); ok {
 					st.set(r, value{t, true})
 				}
-				st.access(pc, text, "address", t)
+				st.access(pc, text(), "address", t)
 				return in.Len
 			case i == 0:
-				st.access(pc, text, "store", t)
+				st.access(pc, text(), "store", t)
 			default:
-				st.access(pc, text, "load", t)
+				st.access(pc, text(), "load", t)
 			}
 		}
 	}
@@ -97,7 +98,7 @@ func (m x86) step(code []byte, pc uint64, st *state) int {
 				if m.mode == 32 {
 					t = uint64(uint32(t)) // 32-bit address arithmetic wraps
 				}
-				st.access(pc, text, kind, t)
+				st.access(pc, text(), kind, t)
 			}
 		}
 	}

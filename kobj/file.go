@@ -79,8 +79,10 @@ type File struct {
 
 	data      []byte
 	ef        *elf.File
+	namesOnce sync.Once
+	names     [2]map[string][]int // symbol indices by name: .symtab, .dynsym
 	relAtOnce sync.Once
-	relAt     map[uint64]relRef // data relocations by the address they patch
+	relAt     []relRef // data relocations, sorted by the address they patch
 }
 
 // Error is a problem with an input file. Its text names the file.
@@ -135,11 +137,14 @@ func Open(path string) (*File, error) {
 	if st.Size() > MaxFileSize {
 		return nil, &Error{Path: path, Msg: fmt.Sprintf("file is %d bytes, larger than the %d kldcheck reads", st.Size(), MaxFileSize)}
 	}
-	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
-	if err != nil {
+	// One read into a buffer of the file's size (a file that grew since the
+	// stat is read up to that size).
+	data := make([]byte, st.Size())
+	n, err := io.ReadFull(fh, data)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, &Error{Path: path, Msg: errText(err)}
 	}
-	return Parse(path, data)
+	return Parse(path, data[:n])
 }
 
 // panicOrigin returns the function that panicked, from a goroutine stack as

@@ -3,6 +3,7 @@ package kobj
 import (
 	"debug/elf"
 	"fmt"
+	"sort"
 )
 
 // Reloc is one relocation record.
@@ -243,8 +244,9 @@ func (f *File) checkSymIndices(t *RelocTable) error {
 	return nil
 }
 
-// relRef locates one relocation record.
+// relRef locates one relocation record by the address it patches.
 type relRef struct {
+	place uint64
 	table *RelocTable
 	index int
 }
@@ -253,25 +255,33 @@ type relRef struct {
 // any (records of allocated sections only).
 func (f *File) RelocAt(a uint64) (*RelocTable, *Reloc, bool) { return f.relocAt(a) }
 
-// relocAt returns the relocation that patches address a in the image, if any.
-// Only records of allocated targets are indexed (debug sections are not). The
-// index is built once, so a parsed File may be read from several goroutines.
+// relocAt returns the relocation that patches address a in the image, if any;
+// when several do, the last in table order. Only records of allocated targets
+// are indexed (debug sections are not). The index, sorted by address and
+// searched by bisection, is built once, so a parsed File may be read from
+// several goroutines.
 func (f *File) relocAt(a uint64) (*RelocTable, *Reloc, bool) {
 	f.relAtOnce.Do(func() {
-		f.relAt = make(map[uint64]relRef)
+		n := 0
+		for _, t := range f.RelocTables {
+			n += len(t.Relocs)
+		}
+		f.relAt = make([]relRef, 0, n)
 		for _, t := range f.RelocTables {
 			if t.Target != nil && !t.Target.Alloc() {
 				continue
 			}
 			for i := range t.Relocs {
-				f.relAt[t.Place(&t.Relocs[i])] = relRef{t, i}
+				f.relAt = append(f.relAt, relRef{t.Place(&t.Relocs[i]), t, i})
 			}
 		}
+		sort.SliceStable(f.relAt, func(i, j int) bool { return f.relAt[i].place < f.relAt[j].place })
 	})
-	ref, ok := f.relAt[a]
-	if !ok {
+	i := sort.Search(len(f.relAt), func(i int) bool { return f.relAt[i].place > a }) - 1
+	if i < 0 || f.relAt[i].place != a {
 		return nil, nil, false
 	}
+	ref := f.relAt[i]
 	return ref.table, &ref.table.Relocs[ref.index], true
 }
 

@@ -70,12 +70,39 @@ func (f *File) symbolTable(read func() ([]elf.Symbol, error)) ([]Symbol, error) 
 // Lookup returns the first defined symbol called name, searching .symtab then
 // .dynsym.
 func (f *File) Lookup(name string) (*Symbol, bool) {
-	for _, tab := range [][]Symbol{f.Symbols, f.DynSymbols} {
-		for i := range tab {
-			if tab[i].Name == name && tab[i].Defined() {
+	for _, dyn := range []bool{false, true} {
+		tab := f.Symbols
+		if dyn {
+			tab = f.DynSymbols
+		}
+		for _, i := range f.Named(dyn, name) {
+			if tab[i].Defined() {
 				return &tab[i], true
 			}
 		}
 	}
 	return nil, false
+}
+
+// Named returns the indices of the symbols called name in .dynsym (dyn) or
+// .symtab, in table order, from an index built once per file: symbol lookups
+// by name cost a map access, not a walk of the table.
+func (f *File) Named(dyn bool, name string) []int {
+	f.namesOnce.Do(func() {
+		f.names = [2]map[string][]int{index(f.Symbols), index(f.DynSymbols)}
+	})
+	if dyn {
+		return f.names[1][name]
+	}
+	return f.names[0][name]
+}
+
+func index(tab []Symbol) map[string][]int {
+	m := make(map[string][]int, len(tab))
+	for i := range tab {
+		if n := tab[i].Name; n != "" {
+			m[n] = append(m[n], i)
+		}
+	}
+	return m
 }

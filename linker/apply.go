@@ -16,8 +16,12 @@ type Ref struct {
 	Kind     vdata.Kind
 	Variable string // the variable (symbol) designated
 	Owner    string // the file defining it
-	Reloc    string // the relocation, as "TYPE at ADDR SYM+ADDEND"
-	Location string // where the patched place is in the file
+	// Reloc (the relocation, as "TYPE at ADDR SYM+ADDEND") and Location
+	// (where the patched place is in the file) are described only for
+	// references that miss: formatting them for every reference of a big
+	// module costs more than the check.
+	Reloc    string
+	Location string
 	Place    uint64 // the patched address, as loaded
 	// Expected is the variable's address in the master set (plus addend
 	// where the formula adds one); Actual is what the linker stored.
@@ -188,15 +192,13 @@ func (f *File) check(rc reloc, s target) {
 	default:
 		return // never given module space: reported as set-bounds-missing
 	}
-	ref := Ref{
-		Kind: kind, Variable: owner.variableAt(kind, varAddr), Owner: owner.Name,
-		Reloc: f.Obj.RelocString(rc.t, rc.r), Location: f.location(rc.place), Place: rc.place,
-		Expected: exp, Actual: act,
-	}
-	f.Refs = append(f.Refs, ref)
+	ref := Ref{Kind: kind, Variable: owner.variableAt(kind, varAddr), Owner: owner.Name, Place: rc.place, Expected: exp, Actual: act}
 	if ref.OK() {
+		f.Refs = append(f.Refs, ref)
 		return
 	}
+	ref.Reloc, ref.Location = f.Obj.RelocString(rc.t, rc.r), f.location(rc.place)
+	f.Refs = append(f.Refs, ref)
 	fd := rules.New(rules.SetRefUnrelocated, f.Obj.Path,
 		"%s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
 		f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)

@@ -10,8 +10,22 @@ import (
 // checkCode reads a loaded module's instructions: set variables reached
 // PC-relatively (set-ref-pcrel, seed 004) and user mappings filled with
 // pmap_enter (seed 002).
+//
+// Only what these checks can use is decoded: accesses into the module's own
+// sets in a shared object (in a relocatable one every address reaches the
+// kernel linker as a relocation), and calls when the module calls both
+// vm_map_find and pmap_enter.
 func (l *Linker) checkCode(f *File) error {
-	res, err := code.ScanCached(f.Obj)
+	var focus code.Focus
+	if f.Obj.Type != elf.ET_REL {
+		for _, w := range f.Sets {
+			if s := w.Section; s != nil && s.Size > 0 {
+				focus.Targets = append(focus.Targets, code.Range{Lo: s.Addr, Hi: s.Addr + s.Size})
+			}
+		}
+	}
+	focus.Calls = mentions(f, "vm_map_find") && mentions(f, "pmap_enter")
+	res, err := code.ScanCached(f.Obj, focus)
 	if err != nil {
 		return err
 	}
@@ -24,6 +38,12 @@ func (l *Linker) checkCode(f *File) error {
 	}
 	checkUserMap(l, f, res)
 	return nil
+}
+
+// mentions reports whether the module's symbol tables name sym (a function
+// it calls is an undefined symbol, or a PLT relocation's).
+func mentions(f *File, sym string) bool {
+	return len(f.Obj.Named(false, sym)) > 0 || len(f.Obj.Named(true, sym)) > 0
 }
 
 func (l *Linker) checkPCRel(f *File, a code.Access) {

@@ -89,7 +89,7 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 		if !f.Obj.HasHash {
 			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
 		}
-		for i := range f.Obj.DynSymbols {
+		for _, i := range f.Obj.Named(true, name) {
 			if s := &f.Obj.DynSymbols[i]; match(s, false) {
 				return s, true
 			}
@@ -98,7 +98,7 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 			return nil, false
 		}
 	}
-	for i := range f.Obj.Symbols {
+	for _, i := range f.Obj.Named(false, name) {
 		if s := &f.Obj.Symbols[i]; match(s, leak) {
 			return s, true
 		}
