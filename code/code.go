@@ -109,9 +109,9 @@ type entrant interface {
 var machines = map[elf.Machine]func(f *kobj.File) machine{}
 
 // sharedDecoder is a machine whose x/arch decoder writes package state on
-// every decode (arm64asm and riscv64asm record test coverage in a global
-// slice): its scans are serialised by decodeMu. x86asm and ppc64asm are
-// safe for concurrent use.
+// every decode (arm64asm, riscv64asm and ppc64asm record test coverage in a
+// global slice): its scans are serialised by decodeMu. x86asm writes it only
+// in its own tests and is safe for concurrent use.
 type sharedDecoder interface{ sharedDecoder() }
 
 var decodeMu sync.Mutex

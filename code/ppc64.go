@@ -35,6 +35,8 @@ func ppcReg(a ppc64asm.Arg) (int, bool) {
 	return int(r - ppc64asm.R0), true
 }
 
+func (ppc64) sharedDecoder() {}
+
 func (m ppc64) step(code []byte, pc uint64, st *state) int {
 	if len(code) < 4 {
 		return 0
