@@ -46,27 +46,60 @@ func arm64Reg(a arm64asm.Arg) (int, bool) {
 
 func (arm64) sharedDecoder() {}
 
-// mayReach looks for an ADR or ADRP whose target (ADRP: its 4 KiB page) can
-// lie in one of the ranges; any other way of forming such an address leaves
-// a relocation, which the relocation check sees.
+// mayReach looks for an ADR whose target, or an ADRP whose completed
+// address, can lie in one of the ranges. An ADRP's address is completed by
+// the first ADD (immediate) or load/store (unsigned offset) within the next
+// few instructions that uses its register as base, as compilers emit them;
+// an ADRP with no such use, or whose register is written first, is taken
+// to reach its whole 4 KiB page. Any other
+// way of forming such an address leaves a relocation, which the relocation
+// check sees.
 func (arm64) mayReach(code []byte, pc uint64, ranges []Range) bool {
+	hit := func(lo, hi uint64) bool {
+		for _, r := range ranges {
+			if lo < r.Hi && r.Lo < hi {
+				return true
+			}
+		}
+		return false
+	}
+	word := func(i int) uint32 { return binary.LittleEndian.Uint32(code[i:]) }
 	for i := 0; i+4 <= len(code); i += 4 {
-		w := binary.LittleEndian.Uint32(code[i:])
+		w := word(i)
 		if w&0x1f000000 != 0x10000000 {
 			continue
 		}
 		imm := int64(w>>5&0x7ffff)<<2 | int64(w>>29&3)
 		imm = imm << 43 >> 43 // sign-extend 21 bits
 		at := pc + uint64(i)
-		lo, hi := at+uint64(imm), at+uint64(imm)+1
-		if w&0x80000000 != 0 { // ADRP
-			lo = at&^0xfff + uint64(imm<<12)
-			hi = lo + 0x1000
-		}
-		for _, r := range ranges {
-			if lo < r.Hi && r.Lo < hi {
+		if w&0x80000000 == 0 { // ADR
+			if t := at + uint64(imm); hit(t, t+1) {
 				return true
 			}
+			continue
+		}
+		page, reg := at&^0xfff+uint64(imm<<12), w&0x1f
+		lo, hi := page, page+0x1000
+		for j := i + 4; j+4 <= len(code) && j <= i+4*16; j += 4 {
+			u := word(j)
+			if u>>5&0x1f == reg {
+				if u&0x7f800000 == 0x11000000 { // ADD (immediate)
+					lo = page + uint64(u>>10&0xfff)<<(12*(u>>22&1))
+					hi = lo + 1
+					break
+				}
+				if u&0x3f000000 == 0x39000000 { // LDR/STR (unsigned offset)
+					lo = page + uint64(u>>10&0xfff)<<(u>>30)
+					hi = lo + 1<<(u>>30)
+					break
+				}
+			}
+			if u&0x1f == reg {
+				break // the register is written (or stored) first: keep the page
+			}
+		}
+		if hit(lo, hi) {
+			return true
 		}
 	}
 	return false
