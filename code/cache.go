@@ -2,30 +2,25 @@ package code
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
-// scans memoises scans per parsed file and focus: a module checked as the
-// dependency of many others is disassembled once.
-var scans sync.Map // scanKey -> *scanEntry
+// focusKey is the memo key of a focused scan of a file.
+type focusKey string
 
-type scanKey struct {
-	f     *kobj.File
-	focus string
+type scanResult struct {
+	res *Result
+	err error
 }
 
-type scanEntry struct {
-	once sync.Once
-	res  *Result
-	err  error
-}
-
-// ScanCached is ScanFocused, done once per parsed file and focus.
+// ScanCached is ScanFocused, done once per parsed file and focus: a module
+// checked as the dependency of many others is disassembled once. The result
+// is kept with the file (kobj.File.Memo) and freed with it.
 func ScanCached(f *kobj.File, focus Focus) (*Result, error) {
-	e, _ := scans.LoadOrStore(scanKey{f, fmt.Sprint(focus)}, &scanEntry{})
-	se := e.(*scanEntry)
-	se.once.Do(func() { se.res, se.err = ScanFocused(f, focus) })
-	return se.res, se.err
+	r := f.Memo(focusKey(fmt.Sprint(focus)), func() any {
+		res, err := ScanFocused(f, focus)
+		return scanResult{res, err}
+	}).(scanResult)
+	return r.res, r.err
 }

@@ -79,6 +79,7 @@ type File struct {
 
 	data      []byte
 	ef        *elf.File
+	memo      sync.Map // Memo's results, freed with the File
 	namesOnce sync.Once
 	names     [2]map[string][]int // symbol indices by name: .symtab, .dynsym
 	relAtOnce sync.Once
@@ -285,6 +286,22 @@ func (f *File) Bytes(off, n uint64, what string) ([]byte, error) {
 		return nil, f.errf("%s: bytes [%#x, %#x) lie outside the file (%d bytes)", what, off, off+n, len(f.data))
 	}
 	return f.data[off : off+n : off+n], nil
+}
+
+// Memo returns the value compute gives for key, computed once per File even
+// when several goroutines ask at once. Packages that derive costly results
+// from a file (the machine-code scan) keep them here, so that they live as
+// long as the parsed file and no longer.
+func (f *File) Memo(key any, compute func() any) any {
+	e, _ := f.memo.LoadOrStore(key, &memoEntry{})
+	me := e.(*memoEntry)
+	me.once.Do(func() { me.v = compute() })
+	return me.v
+}
+
+type memoEntry struct {
+	once sync.Once
+	v    any
 }
 
 // Size returns the size of the file in bytes.

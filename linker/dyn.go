@@ -48,20 +48,29 @@ func (l *Linker) loadDyn(f *File) error {
 	mapsize := alignUp(last.Vaddr+last.Memsz, pageSize) - baseVaddr
 	f.Address, f.Size = l.nextBase, mapsize
 	l.nextBase = alignUp(l.nextBase+mapsize, 2<<20)
-	mem, err := newMemory(f.Address, mapsize, o.Size(), o.Arch.ByteOrder())
-	if err != nil {
-		return &kobj.Error{Path: o.Path, Msg: err.Error()}
+	if limit := imageLimit(o.Size()); mapsize > limit {
+		return &kobj.Error{Path: o.Path, Msg: fmt.Sprintf("maps %d bytes, more than kldcheck simulates for a file of %d bytes (%d)", mapsize, o.Size(), limit)}
 	}
+	// The kernel maps mapsize bytes and copies each segment in; kldcheck
+	// keeps one memory per segment (the gaps lld leaves between them hold
+	// nothing a relocation may patch), so a module is not zero-filled at
+	// several times its size.
+	f.mems = nil
 	for _, s := range loads {
 		data, err := o.Bytes(s.Off, s.Filesz, "PT_LOAD segment")
 		if err != nil {
 			return err
 		}
-		if b, ok := mem.slice(f.Address+s.Vaddr-baseVaddr, s.Filesz); ok {
-			copy(b, data)
+		if s.Vaddr < baseVaddr || s.Vaddr-baseVaddr > mapsize || max(s.Memsz, s.Filesz) > mapsize-(s.Vaddr-baseVaddr) {
+			return &kobj.Error{Path: o.Path, Msg: fmt.Sprintf("PT_LOAD segment at %#x lies outside the mapping [%#x, %#x)", s.Vaddr, baseVaddr, baseVaddr+mapsize)}
 		}
+		mem, err := newMemory(f.Address+s.Vaddr-baseVaddr, max(s.Memsz, s.Filesz), o.Size(), o.Arch.ByteOrder())
+		if err != nil {
+			return &kobj.Error{Path: o.Path, Msg: err.Error()}
+		}
+		copy(mem.data, data)
+		f.mems = append(f.mems, mem)
 	}
-	f.mems = []*memory{mem}
 	f.Sets = map[vdata.Kind]*SetWindow{}
 	for _, k := range vdata.Kinds {
 		if err := l.parseSet(f, k); err != nil {
