@@ -85,6 +85,12 @@ func Run(opts Options) (*Result, error) {
 	cache := newCache()
 	hints := linker.Hints{}
 	byPath := map[string]*kobj.File{}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	// Read and parse every file on all cores first; the cache keeps them.
+	parallel(len(paths), jobs, func(i int) { cache.open(paths[i]) })
 	for _, p := range paths {
 		f, err := cache.open(p)
 		if err != nil {
@@ -102,7 +108,14 @@ func Run(opts Options) (*Result, error) {
 			}
 		}
 	}
-	exported := exports(byPath, res.Profile.LeakLocals)
+	// Who defines what, for explaining undefined symbols: built only when
+	// one is found.
+	var exportsOnce sync.Once
+	var exportMap map[string]string
+	exported := func(sym string) string {
+		exportsOnce.Do(func() { exportMap = exports(byPath, res.Profile.LeakLocals) })
+		return exportMap[sym]
+	}
 	res.Findings = append(res.Findings, duplicates(byPath)...)
 	res.Findings = append(res.Findings, cycles(byPath, hints)...)
 
@@ -112,46 +125,49 @@ func Run(opts Options) (*Result, error) {
 	}
 	sort.Strings(good)
 	out := make([]Module, len(good))
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	parallel(len(good), jobs, func(i int) {
+		out[i] = checkOne(good[i], kernel, res.Profile, opts.Dirs, hints, cache, exported)
+		if opts.Progress != nil {
+			mu.Lock()
+			done++
+			opts.Progress(done, len(good))
+			mu.Unlock()
+		}
+	})
+	res.Modules = append(res.Modules, out...)
+	sort.Slice(res.Modules, func(i, j int) bool { return res.Modules[i].Path < res.Modules[j].Path })
+	return res, nil
+}
+
+// parallel calls fn(0..n-1) on jobs goroutines.
+func parallel(n, jobs int, fn func(i int)) {
+	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < jobs; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = checkOne(good[i], kernel, res.Profile, opts.Dirs, hints, cache, exported)
-				if opts.Progress != nil {
-					mu.Lock()
-					done++
-					opts.Progress(done, len(good))
-					mu.Unlock()
-				}
+				fn(i)
 			}
 		}()
 	}
-	for i := range good {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	res.Modules = append(res.Modules, out...)
-	sort.Slice(res.Modules, func(i, j int) bool { return res.Modules[i].Path < res.Modules[j].Path })
-	return res, nil
 }
 
 // checkOne loads one module with its dependencies into a fresh kernel and
 // keeps the findings about that module itself (a dependency's own problems
 // are reported when it is checked).
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported map[string]string) Module {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) Module {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
-		DefinedElsewhere: func(sym string) string { return exported[sym] }})
+		DefinedElsewhere: exported})
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}
