@@ -96,12 +96,60 @@ func (f *File) readRelocs() error {
 	if err := f.readDynamicRelocs(covered); err != nil {
 		return err
 	}
+	if err := f.checkPlaces(); err != nil {
+		return err
+	}
 	if f.Type != elf.ET_REL {
 		if v, err := f.ef.DynValue(elf.DT_JMPREL); err == nil && len(v) > 0 {
 			for _, t := range f.RelocTables {
 				if t.Name == "DT_JMPREL" || t.Section != nil && t.Section.Alloc() && t.Section.Addr == v[0] {
 					t.PLT = true
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkPlaces rejects a relocation that would patch bytes outside what the
+// kernel linker maps: outside its target section in an ET_REL file
+// (link_elf_obj.c adds r_offset to the section's base unchecked), outside
+// every PT_LOAD segment in a shared object or kernel (link_elf.c adds it to
+// relocbase). Either would make the kernel write outside the module.
+func (f *File) checkPlaces() error {
+	var loads []Segment
+	for _, sg := range f.Segments {
+		if sg.Type == elf.PT_LOAD {
+			loads = append(loads, sg)
+		}
+	}
+	for _, t := range f.RelocTables {
+		applied := t.Target != nil && t.Target.Alloc() ||
+			t.Target == nil && (t.Section == nil || t.Section.Alloc())
+		if !applied {
+			continue
+		}
+		for i := range t.Relocs {
+			r := &t.Relocs[i]
+			spec, _ := f.Arch.Lookup(r.Type)
+			n := uint64(max(spec.Size, 1))
+			if t.Target != nil {
+				if r.Offset > t.Target.Size || n > t.Target.Size-r.Offset {
+					return f.errf("%s: relocation %d patches %s+%#x, outside the section (%#x bytes): the kernel linker would write outside the module",
+						t.Name, i, t.Target.Name, r.Offset, t.Target.Size)
+				}
+				continue
+			}
+			inside := false
+			for _, sg := range loads {
+				if r.Offset >= sg.Vaddr && r.Offset-sg.Vaddr < sg.Memsz && n <= sg.Memsz-(r.Offset-sg.Vaddr) {
+					inside = true
+					break
+				}
+			}
+			if !inside {
+				return f.errf("%s: relocation %d patches %#x, outside every PT_LOAD segment: the kernel linker would write outside the module",
+					t.Name, i, r.Offset)
 			}
 		}
 	}

@@ -38,7 +38,13 @@ func (l *Linker) loadObj(f *File) error {
 			f.Sets[k] = &SetWindow{Kind: k, Section: s, Start: base, Stop: base + s.Size, Base: base, Size: s.Size, Allocated: true}
 			continue
 		}
-		if al := s.Addralign; al > 1 && al <= 1<<20 {
+		if al := s.Addralign; al > 1 {
+			// link_elf_obj.c rounds the mapping up with sh_addralign - 1
+			// as a mask: beyond a few pages it wraps or maps nonsense.
+			if al&(al-1) != 0 || al > maxAlign {
+				return l.fail(f, rules.New(rules.UnsupportedFormat, o.Path,
+					"kldload: %s: section %s asks for %#x-byte alignment, which the kernel linker cannot honour (not a power of two, or over %#x)", f.Name, s.Name, al, uint64(maxAlign)))
+			}
 			cursor = alignUp(cursor, al)
 		}
 		f.secAddr[s.Index] = cursor
@@ -91,6 +97,9 @@ func (f *File) writeBytes(a uint64, data []byte) {
 }
 
 // isProgtab says whether link_elf_obj.c gives a section memory.
+// maxAlign is the largest section alignment kldcheck lays out: a superpage.
+const maxAlign = 2 << 20
+
 func isProgtab(s *kobj.Section, a *arch.Arch) bool {
 	if !s.Alloc() || s.Size == 0 {
 		return false
