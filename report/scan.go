@@ -90,7 +90,12 @@ func WriteScanSummary(w io.Writer, r *scan.Result) error {
 		}
 	}
 	if len(bad) > 0 {
-		fmt.Fprintf(&b, "modules that would not load or would misbehave: %s\n", strings.Join(bad, ", "))
+		const shown = 20
+		list := strings.Join(bad[:min(len(bad), shown)], ", ")
+		if len(bad) > shown {
+			list += fmt.Sprintf(" and %d more", len(bad)-shown)
+		}
+		fmt.Fprintf(&b, "modules that would not load or would misbehave: %s\n", list)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
