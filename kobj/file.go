@@ -81,9 +81,7 @@ type File struct {
 	ef        *elf.File
 	memo      sync.Map // Memo's results, freed with the File
 	namesOnce sync.Once
-	names     [2]map[string][]int // symbol indices by name: .symtab, .dynsym
-	relAtOnce sync.Once
-	relAt     []relRef // data relocations, sorted by the address they patch
+	names     [2]nameIndex // symbol indices by name: .symtab, .dynsym
 }
 
 // Error is a problem with an input file. Its text names the file.

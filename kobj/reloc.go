@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"sort"
+	"sync"
 )
 
 // Reloc is one relocation record.
@@ -33,6 +34,8 @@ type RelocTable struct {
 	// PLT is true for the table DT_JMPREL names (.rela.plt, .rel.plt).
 	PLT    bool
 	Relocs []Reloc
+
+	index placeIndex // by patched address, built on first RelocAt
 }
 
 // SymbolsOf returns the symbol table the records' indices refer to.
@@ -292,10 +295,15 @@ func (f *File) checkSymIndices(t *RelocTable) error {
 	return nil
 }
 
-// relRef locates one relocation record by the address it patches.
-type relRef struct {
+// placeIndex is a relocation table's records sorted by the address they
+// patch, for bisection.
+type placeIndex struct {
+	once sync.Once
+	at   []placeRef
+}
+
+type placeRef struct {
 	place uint64
-	table *RelocTable
 	index int
 }
 
@@ -305,32 +313,37 @@ func (f *File) RelocAt(a uint64) (*RelocTable, *Reloc, bool) { return f.relocAt(
 
 // relocAt returns the relocation that patches address a in the image, if any;
 // when several do, the last in table order. Only records of allocated targets
-// are indexed (debug sections are not). The index, sorted by address and
-// searched by bisection, is built once, so a parsed File may be read from
-// several goroutines.
+// count (debug sections do not). Each table is indexed on first use, and in
+// an ET_REL file only the tables patching the section that holds a are, so
+// reading a module's metadata does not index its code's relocations. The
+// indexes are built once, so a parsed File may be read from several
+// goroutines.
 func (f *File) relocAt(a uint64) (*RelocTable, *Reloc, bool) {
-	f.relAtOnce.Do(func() {
-		n := 0
-		for _, t := range f.RelocTables {
-			n += len(t.Relocs)
+	var (
+		found *RelocTable
+		at    int
+	)
+	for _, t := range f.RelocTables {
+		if t.Target != nil && (!t.Target.Alloc() || !t.Target.Contains(a)) {
+			continue
 		}
-		f.relAt = make([]relRef, 0, n)
-		for _, t := range f.RelocTables {
-			if t.Target != nil && !t.Target.Alloc() {
-				continue
-			}
+		t.index.once.Do(func() {
+			t.index.at = make([]placeRef, len(t.Relocs))
 			for i := range t.Relocs {
-				f.relAt = append(f.relAt, relRef{t.Place(&t.Relocs[i]), t, i})
+				t.index.at[i] = placeRef{t.Place(&t.Relocs[i]), i}
 			}
+			sort.SliceStable(t.index.at, func(i, j int) bool { return t.index.at[i].place < t.index.at[j].place })
+		})
+		idx := t.index.at
+		i := sort.Search(len(idx), func(i int) bool { return idx[i].place > a }) - 1
+		if i >= 0 && idx[i].place == a {
+			found, at = t, idx[i].index
 		}
-		sort.SliceStable(f.relAt, func(i, j int) bool { return f.relAt[i].place < f.relAt[j].place })
-	})
-	i := sort.Search(len(f.relAt), func(i int) bool { return f.relAt[i].place > a }) - 1
-	if i < 0 || f.relAt[i].place != a {
+	}
+	if found == nil {
 		return nil, nil, false
 	}
-	ref := f.relAt[i]
-	return ref.table, &ref.table.Relocs[ref.index], true
+	return found, &found.Relocs[at], true
 }
 
 // RelocString describes a relocation for messages.

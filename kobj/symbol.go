@@ -75,7 +75,8 @@ func (f *File) Lookup(name string) (*Symbol, bool) {
 		if dyn {
 			tab = f.DynSymbols
 		}
-		for _, i := range f.Named(dyn, name) {
+		var buf [2]int
+		for _, i := range f.Named(dyn, name, buf[:0]) {
 			if tab[i].Defined() {
 				return &tab[i], true
 			}
@@ -84,25 +85,59 @@ func (f *File) Lookup(name string) (*Symbol, bool) {
 	return nil, false
 }
 
-// Named returns the indices of the symbols called name in .dynsym (dyn) or
-// .symtab, in table order, from an index built once per file: symbol lookups
-// by name cost a map access, not a walk of the table.
-func (f *File) Named(dyn bool, name string) []int {
+// Named appends to buf the indices of the symbols called name in .dynsym
+// (dyn) or .symtab, in table order, and returns it. The index behind it is
+// built once per file: symbol lookups by name cost a map access, not a walk
+// of the table; a caller's small buf keeps them free of allocation.
+func (f *File) Named(dyn bool, name string, buf []int) []int {
 	f.namesOnce.Do(func() {
-		f.names = [2]map[string][]int{index(f.Symbols), index(f.DynSymbols)}
+		f.names = [2]nameIndex{newNameIndex(f.Symbols), newNameIndex(f.DynSymbols)}
 	})
+	ix := &f.names[0]
 	if dyn {
-		return f.names[1][name]
+		ix = &f.names[1]
 	}
-	return f.names[0][name]
+	first, ok := ix.first[name]
+	if !ok {
+		return buf
+	}
+	return append(append(buf, int(first)), ix.more[name]...)
 }
 
-func index(tab []Symbol) map[string][]int {
-	m := make(map[string][]int, len(tab))
-	for i := range tab {
-		if n := tab[i].Name; n != "" {
-			m[n] = append(m[n], i)
+// HasSymbol reports whether .symtab or .dynsym has a symbol called name,
+// defined or not.
+func (f *File) HasSymbol(name string) bool {
+	for _, dyn := range []bool{false, true} {
+		var buf [1]int
+		if len(f.Named(dyn, name, buf[:0])) > 0 {
+			return true
 		}
 	}
-	return m
+	return false
+}
+
+// nameIndex maps names to symbol indices: the first in a map of its own
+// (most names are unique), later ones in a second map.
+type nameIndex struct {
+	first map[string]int32
+	more  map[string][]int
+}
+
+func newNameIndex(tab []Symbol) nameIndex {
+	ix := nameIndex{first: make(map[string]int32, len(tab))}
+	for i := range tab {
+		n := tab[i].Name
+		if n == "" {
+			continue
+		}
+		if _, dup := ix.first[n]; !dup {
+			ix.first[n] = int32(i)
+			continue
+		}
+		if ix.more == nil {
+			ix.more = map[string][]int{}
+		}
+		ix.more[n] = append(ix.more[n], i)
+	}
+	return ix
 }

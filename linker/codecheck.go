@@ -43,7 +43,7 @@ func (l *Linker) checkCode(f *File) error {
 // mentions reports whether the module's symbol tables name sym (a function
 // it calls is an undefined symbol, or a PLT relocation's).
 func mentions(f *File, sym string) bool {
-	return len(f.Obj.Named(false, sym)) > 0 || len(f.Obj.Named(true, sym)) > 0
+	return f.Obj.HasSymbol(sym)
 }
 
 func (l *Linker) checkPCRel(f *File, a code.Access) {

@@ -76,6 +76,7 @@ func (f *File) symAddr(s *kobj.Symbol) uint64 {
 // link_elf_lookup_symbol1, FreeBSD 14).
 func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 	leak := f.l.Profile.LeakLocals
+	var buf [2]int
 	match := func(s *kobj.Symbol, locals bool) bool {
 		if s.Name != name {
 			return false
@@ -89,7 +90,7 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 		if !f.Obj.HasHash {
 			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
 		}
-		for _, i := range f.Obj.Named(true, name) {
+		for _, i := range f.Obj.Named(true, name, buf[:0]) {
 			if s := &f.Obj.DynSymbols[i]; match(s, false) {
 				return s, true
 			}
@@ -98,7 +99,7 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 			return nil, false
 		}
 	}
-	for _, i := range f.Obj.Named(false, name) {
+	for _, i := range f.Obj.Named(false, name, buf[:0]) {
 		if s := &f.Obj.Symbols[i]; match(s, leak) {
 			return s, true
 		}
