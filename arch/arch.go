@@ -125,6 +125,16 @@ func register(a *Arch) *Arch {
 		}
 		a.byType[r.Type] = r
 	}
+	// Names of the table's types, computed once: debug/elf finds a name by
+	// searching its table, and the linker asks for every record.
+	named := make(map[uint32]string, len(a.Relocs)+len(a.names))
+	for _, r := range a.Relocs {
+		named[r.Type] = a.RelocName(r.Type)
+	}
+	for t, n := range a.names {
+		named[t] = n
+	}
+	a.names = named
 	registry = append(registry, a)
 	sort.Slice(registry, func(i, j int) bool { return registry[i].Name < registry[j].Name })
 	return a
