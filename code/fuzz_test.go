@@ -1,7 +1,6 @@
 package code
 
 import (
-	"os"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
@@ -12,13 +11,7 @@ import (
 // pattern matchers of every architecture must not panic on any bytes, and
 // every reported place lies inside the file's code.
 func FuzzScan(f *testing.F) {
-	for _, fx := range testutil.Fixtures(f) {
-		data, err := os.ReadFile(fx.Path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	testutil.AddSeeds(f, nil)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		kf, err := kobj.Parse("fuzz.ko", data)
 		if err != nil {

@@ -10,17 +10,6 @@ import (
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
-// addFixtures seeds a fuzz target with every fixture kernel and module.
-func addFixtures(f *testing.F) {
-	for _, fx := range testutil.Fixtures(f) {
-		data, err := os.ReadFile(fx.Path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-}
-
 // checkErr requires the one-line error about the file that every bad input
 // gets, and that the failure was not kldcheck's own.
 func checkErr(t *testing.T, err error) {
@@ -75,7 +64,7 @@ func exercise(t *testing.T, f *kobj.File) {
 // it runs, never panics and gives one-line errors; what it accepts is safe
 // to read.
 func FuzzParse(f *testing.F) {
-	addFixtures(f)
+	testutil.AddSeeds(f, nil)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		kf, err := kobj.Parse("fuzz.ko", data)
 		if err != nil {

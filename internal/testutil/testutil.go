@@ -73,3 +73,19 @@ func Each(t *testing.T, fn func(t *testing.T, fx Fixture)) {
 		t.Run(fx.Config+"/"+fx.Name, func(t *testing.T) { fn(t, fx) })
 	}
 }
+
+// AddSeeds adds the bytes of every fixture that keep accepts (all when keep
+// is nil) to a fuzz target's seed corpus.
+func AddSeeds(f *testing.F, keep func(Fixture) bool) {
+	f.Helper()
+	for _, fx := range Fixtures(f) {
+		if keep != nil && !keep(fx) {
+			continue
+		}
+		data, err := os.ReadFile(fx.Path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
