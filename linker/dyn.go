@@ -48,8 +48,8 @@ func (l *Linker) loadDyn(f *File) error {
 	mapsize := alignUp(last.Vaddr+last.Memsz, pageSize) - baseVaddr
 	f.Address, f.Size = l.nextBase, mapsize
 	l.nextBase = alignUp(l.nextBase+mapsize, 2<<20)
-	if limit := imageLimit(o.Size()); mapsize > limit {
-		return &kobj.Error{Path: o.Path, Msg: fmt.Sprintf("maps %d bytes, more than kldcheck simulates for a file of %d bytes (%d)", mapsize, o.Size(), limit)}
+	if err := checkImage(mapsize, o.Size()); err != nil {
+		return &kobj.Error{Path: o.Path, Msg: err.Error()}
 	}
 	// The kernel maps mapsize bytes and copies each segment in; kldcheck
 	// keeps one memory per segment (the gaps lld leaves between them hold

@@ -24,9 +24,17 @@ func imageLimit(fileSize int) uint64 {
 	return min(maxImage, 16<<20+64*uint64(fileSize))
 }
 
-func newMemory(base, size uint64, fileSize int, bo binary.ByteOrder) (*memory, error) {
+// checkImage refuses a mapping of size bytes beyond imageLimit.
+func checkImage(size uint64, fileSize int) error {
 	if limit := imageLimit(fileSize); size > limit {
-		return nil, fmt.Errorf("maps %d bytes, more than kldcheck simulates for a file of %d bytes (%d)", size, fileSize, limit)
+		return fmt.Errorf("maps %d bytes, more than kldcheck simulates for a file of %d bytes (%d)", size, fileSize, limit)
+	}
+	return nil
+}
+
+func newMemory(base, size uint64, fileSize int, bo binary.ByteOrder) (*memory, error) {
+	if err := checkImage(size, fileSize); err != nil {
+		return nil, err
 	}
 	return &memory{base: base, data: make([]byte, size), bo: bo}, nil
 }
