@@ -18,7 +18,7 @@ import (
 //go:embed templates/page.html
 var pageTemplate string
 
-var page = template.Must(template.New("page").Parse(pageTemplate))
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"plural": plural}).Parse(pageTemplate))
 
 // Geometry of a module-space bar in the page's SVG, in pixels.
 const barX, barW, barH = 10.0, 900.0, 28.0
