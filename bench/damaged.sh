@@ -13,7 +13,7 @@ cd "$ROOT"
 go build -o "$WORK/kldcheck" ./cmd/kldcheck
 KLDCHECK_DAMAGED_DIR=$WORK/corpus go test -count=1 -run TestDamagedFilesCheck ./internal/cli >/dev/null
 declare -A codes=()
-worst_t=0 worst_m=0 worst_tf= worst_mf= n=0
+worst_t=-1 worst_m=0 worst_tf= worst_mf= n=0
 for f in "$WORK"/corpus/*.ko; do
 	st=0
 	( ulimit -v 2097152; exec /usr/bin/time -f '%e %M' -o "$WORK/res" timeout 10 "$WORK/kldcheck" check --brief "$f" ) \

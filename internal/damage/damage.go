@@ -1,6 +1,7 @@
 // Package damage makes damaged copies of ELF files for robustness tests:
 // truncated at random points, random bytes flipped in the ELF and section
-// headers, and sizes, counts, offsets and alignments set to huge values. It
+// headers, and sizes, counts, offsets and alignments of the ELF header,
+// section headers and program headers set to huge values. It
 // is deterministic for a seed, so a failing case can be rebuilt by its name.
 package damage
 
@@ -21,6 +22,7 @@ type layout struct {
 	le                      bool
 	is64                    bool
 	shoff, shentsize, shnum int
+	phoff, phentsize, phnum int
 }
 
 func parse(b []byte) (layout, bool) {
@@ -34,8 +36,10 @@ func parse(b []byte) (layout, bool) {
 	bo := l.order()
 	if l.is64 {
 		l.shoff, l.shentsize, l.shnum = int(bo.Uint64(b[0x28:])), int(bo.Uint16(b[0x3a:])), int(bo.Uint16(b[0x3c:]))
+		l.phoff, l.phentsize, l.phnum = int(bo.Uint64(b[0x20:])), int(bo.Uint16(b[0x36:])), int(bo.Uint16(b[0x38:]))
 	} else {
 		l.shoff, l.shentsize, l.shnum = int(bo.Uint32(b[0x20:])), int(bo.Uint16(b[0x2e:])), int(bo.Uint16(b[0x30:]))
+		l.phoff, l.phentsize, l.phnum = int(bo.Uint32(b[0x1c:])), int(bo.Uint16(b[0x2a:])), int(bo.Uint16(b[0x2c:]))
 	}
 	return l, true
 }
@@ -73,6 +77,15 @@ func (l layout) shField(i, field int) (off int, wide bool) {
 	return base + []int{0, 4, 8, 12, 16, 20, 24, 28, 32, 36}[field], false
 }
 
+// program header field offsets: offset, vaddr, filesz, memsz, align.
+func (l layout) phField(i, field int) (off int, wide bool) {
+	base := l.phoff + i*l.phentsize
+	if l.is64 {
+		return base + []int{8, 16, 32, 40, 48}[field], true
+	}
+	return base + []int{4, 8, 16, 20, 28}[field], false
+}
+
 var huge = []uint64{0xffffffff, 0x7fffffff, 0xffffffffffffffff, 1 << 40, 1 << 31, 0x80000000, 1 << 20}
 
 // Corpus returns n damaged copies of the base files, spread evenly over the
@@ -88,7 +101,7 @@ func Corpus(seed uint64, names []string, bases [][]byte, n int) []Case {
 			continue
 		}
 		var what string
-		switch i % 5 {
+		switch i % 6 {
 		case 0: // truncated at a random point
 			cut := r.IntN(len(b))
 			b = b[:cut]
@@ -146,6 +159,15 @@ func Corpus(seed uint64, names []string, bases [][]byte, n int) []Case {
 			}
 			l.word(b, off, wide, v)
 			what = fmt.Sprintf("ehdr-field-%#x", v)
+		case 5: // a program header's offset, address, sizes or alignment set huge
+			if l.phnum == 0 || l.phoff <= 0 {
+				continue // ET_REL modules have none
+			}
+			seg, field := r.IntN(l.phnum), r.IntN(5)
+			v := huge[r.IntN(len(huge))]
+			off, wide := l.phField(seg, field)
+			l.word(b, off, wide, v)
+			what = fmt.Sprintf("segment-%d-field-%d-%#x", seg, field, v)
 		}
 		out = append(out, Case{Name: fmt.Sprintf("%03d-%s-%s", i, names[k], what), Data: b})
 	}
