@@ -68,14 +68,20 @@ func (f *File) symAddr(s *kobj.Symbol) uint64 {
 	return f.Address + s.Value
 }
 
-// lookupSymbol finds a defined symbol by name in this file only, as the
-// class's LINKER_LOOKUP_SYMBOL does: link_elf.c searches .dynsym, then (with
-// leak_locals) the full symbol table; link_elf_obj.c scans its symbol table,
-// matching locals only with leak_locals (sys/kern/link_elf.c
-// link_elf_lookup_symbol1/link_elf_lookup_debug_symbol, link_elf_obj.c
-// link_elf_lookup_symbol1, FreeBSD 14).
+// lookupSymbol finds a symbol by name in this file only, under the
+// profile's leak_locals setting (see LookupSymbol).
 func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
-	leak := f.l.Profile.LeakLocals
+	return LookupSymbol(f.Obj, name, f.l.Profile.LeakLocals)
+}
+
+// LookupSymbol finds a symbol by name in one file as the class's
+// LINKER_LOOKUP_SYMBOL does: link_elf.c searches .dynsym (through its hash
+// table), then with leak_locals the full symbol table; link_elf_obj.c scans
+// its symbol table, matching locals only with leak_locals (sys/kern/link_elf.c
+// link_elf_lookup_symbol1/link_elf_lookup_debug_symbol, link_elf_obj.c
+// link_elf_lookup_symbol1, FreeBSD 14). It is the linker's one rule for what
+// a file offers other files.
+func LookupSymbol(obj *kobj.File, name string, leak bool) (*kobj.Symbol, bool) {
 	var buf [2]int
 	match := func(s *kobj.Symbol, locals bool) bool {
 		if s.Name != name {
@@ -86,12 +92,12 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 		}
 		return s.Section != elf.SHN_UNDEF || (s.Value != 0 && (s.Type == elf.STT_FUNC || s.Type == elf.STT_GNU_IFUNC))
 	}
-	if f.Obj.Type != elf.ET_REL {
-		if !f.Obj.HasHash {
+	if obj.Type != elf.ET_REL {
+		if !obj.HasHash {
 			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
 		}
-		for _, i := range f.Obj.Named(true, name, buf[:0]) {
-			if s := &f.Obj.DynSymbols[i]; match(s, false) {
+		for _, i := range obj.Named(true, name, buf[:0]) {
+			if s := &obj.DynSymbols[i]; match(s, false) {
 				return s, true
 			}
 		}
@@ -99,8 +105,8 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 			return nil, false
 		}
 	}
-	for _, i := range f.Obj.Named(false, name, buf[:0]) {
-		if s := &f.Obj.Symbols[i]; match(s, leak) {
+	for _, i := range obj.Named(false, name, buf[:0]) {
+		if s := &obj.Symbols[i]; match(s, leak) {
 			return s, true
 		}
 	}

@@ -6,7 +6,6 @@
 package scan
 
 import (
-	"debug/elf"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -85,6 +84,7 @@ func Run(opts Options) (*Result, error) {
 	cache := newCache()
 	hints := linker.Hints{}
 	byPath := map[string]*kobj.File{}
+	var good []string // the files that parsed, in path order
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -99,6 +99,7 @@ func Run(opts Options) (*Result, error) {
 			continue
 		}
 		byPath[p] = f
+		good = append(good, p) // in path order: listModules sorts
 		hints.IndexModules(f)
 	}
 	if kernel != nil {
@@ -108,22 +109,20 @@ func Run(opts Options) (*Result, error) {
 			}
 		}
 	}
-	// Who defines what, for explaining undefined symbols: built only when
-	// one is found.
-	var exportsOnce sync.Once
-	var exportMap map[string]string
+	// Who defines what, for explaining undefined symbols: the first module
+	// of the tree (by path) offering the symbol under the linker's own
+	// lookup rule, asked only when a symbol is undefined.
 	exported := func(sym string) string {
-		exportsOnce.Do(func() { exportMap = exports(byPath, res.Profile.LeakLocals) })
-		return exportMap[sym]
+		for _, p := range good {
+			if s, ok := linker.LookupSymbol(byPath[p], sym, res.Profile.LeakLocals); ok && s.Defined() {
+				return p
+			}
+		}
+		return ""
 	}
 	res.Findings = append(res.Findings, duplicates(byPath)...)
 	res.Findings = append(res.Findings, cycles(byPath, hints)...)
 
-	good := make([]string, 0, len(byPath))
-	for p := range byPath {
-		good = append(good, p)
-	}
-	sort.Strings(good)
 	out := make([]Module, len(good))
 	var mu sync.Mutex
 	done := 0
@@ -182,38 +181,6 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		}
 	}
 	return m
-}
-
-// exports maps each symbol other files could bind to, to the first module (by
-// path) defining it: global .symtab symbols of ET_REL modules, global .dynsym
-// ones of ET_DYN modules, and with leakLocals (debug.link_elf_leak_locals,
-// link_elf.c) every .symtab symbol too, as the linker's lookup does.
-func exports(byPath map[string]*kobj.File, leakLocals bool) map[string]string {
-	paths := make([]string, 0, len(byPath))
-	for p := range byPath {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	out := map[string]string{}
-	for _, p := range paths {
-		f := byPath[p]
-		add := func(syms []kobj.Symbol, locals bool) {
-			for _, s := range syms {
-				if (locals || s.Bind != elf.STB_LOCAL) && s.Defined() && s.Name != "" && s.Type != elf.STT_SECTION && s.Type != elf.STT_FILE {
-					if _, ok := out[s.Name]; !ok {
-						out[s.Name] = p
-					}
-				}
-			}
-		}
-		if f.Type != elf.ET_REL {
-			add(f.DynSymbols, false)
-		}
-		if f.Type == elf.ET_REL || leakLocals {
-			add(f.Symbols, leakLocals)
-		}
-	}
-	return out
 }
 
 // AllFindings returns the scan-wide findings, then each module's.
