@@ -85,10 +85,8 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt Text
 		}
 		return code + s + ansiReset
 	}
-	counts := map[rules.Severity]int{}
 	explained := map[string]bool{}
 	for _, f := range fs {
-		counts[f.Severity]++
 		f.File, f.Location, f.Message, f.Reloc, f.SourceFile = kobj.Printable(f.File), kobj.Printable(f.Location),
 			kobj.Printable(f.Message), kobj.Printable(f.Reloc), kobj.Printable(f.SourceFile)
 		head := f.File
@@ -111,7 +109,8 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt Text
 			fmt.Fprintf(&b, "    why: %s\n    fix: %s\n", r.Kernel, r.Fix)
 		}
 	}
-	fmt.Fprintf(&b, "profile %s: %s, %s, %s\n", profile, plural(counts[rules.Error], "error"), plural(counts[rules.Warning], "warning"), plural(counts[rules.Note], "note"))
+	counts := severityCounts(fs)
+	fmt.Fprintf(&b, "profile %s: %s, %s, %s\n", profile, plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["note"], "note"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
