@@ -2,7 +2,6 @@ package kobj
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
@@ -12,11 +11,10 @@ import (
 // ELF reader alone, without the file system. Set KLDCHECK_BENCH_TREE to run
 // it on a generated corpus (bench/corpus).
 func BenchmarkParse(b *testing.B) {
-	for _, dir := range testutil.BenchTrees(b) {
-		kernel, mods, size := testutil.TreeFiles(b, dir)
-		paths := mods
-		if kernel != "" {
-			paths = append([]string{kernel}, mods...)
+	testutil.EachTree(b, func(b *testing.B, t testutil.Tree) {
+		paths := t.Modules
+		if t.Kernel != "" {
+			paths = append([]string{t.Kernel}, paths...)
 		}
 		data := make([][]byte, len(paths))
 		for i, p := range paths {
@@ -25,16 +23,12 @@ func BenchmarkParse(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.Run(filepath.Base(dir), func(b *testing.B) {
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				for i, p := range paths {
-					if _, err := Parse(p, data[i]); err != nil {
-						b.Fatal(err)
-					}
+		for b.Loop() {
+			for i, p := range paths {
+				if _, err := Parse(p, data[i]); err != nil {
+					b.Fatal(err)
 				}
 			}
-		})
-	}
+		}
+	})
 }

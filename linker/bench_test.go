@@ -1,7 +1,6 @@
 package linker_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
@@ -12,14 +11,13 @@ import (
 // BenchmarkLoad loads each module of each benchmark tree, with its
 // dependencies, into a fresh simulated kernel, from files parsed beforehand:
 // the kernel linker's relocation and set handling and the checks, without
-// reading. The machine-code scan is cached per file (code.ScanCached), so
+// reading. The machine-code scan is memoised per file (code.ScanCached), so
 // after the first round this leaves disassembly out; BenchmarkScan in
 // package code measures it.
 func BenchmarkLoad(b *testing.B) {
-	for _, dir := range testutil.BenchTrees(b) {
-		kpath, mods, size := testutil.TreeFiles(b, dir)
+	testutil.EachTree(b, func(b *testing.B, t testutil.Tree) {
 		files := map[string]*kobj.File{}
-		for _, p := range append([]string{kpath}, mods...) {
+		for _, p := range append([]string{t.Kernel}, t.Modules...) {
 			if p == "" {
 				continue
 			}
@@ -35,20 +33,16 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			return kobj.Open(p)
 		}
-		b.Run(filepath.Base(dir), func(b *testing.B) {
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, m := range mods {
-					l, err := linker.New(linker.Options{Kernel: files[kpath], ModulePath: []string{dir}, Open: open})
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := l.LoadAll([]string{m}); err != nil {
-						b.Fatal(err)
-					}
+		for b.Loop() {
+			for _, m := range t.Modules {
+				l, err := linker.New(linker.Options{Kernel: files[t.Kernel], ModulePath: []string{t.Dir}, Open: open})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := l.LoadAll([]string{m}); err != nil {
+					b.Fatal(err)
 				}
 			}
-		})
-	}
+		}
+	})
 }

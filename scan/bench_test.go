@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
@@ -12,16 +11,11 @@ import (
 // dependencies on all cores. Bytes are the tree's total size, so MB/s
 // compares trees of different scale.
 func BenchmarkScan(b *testing.B) {
-	for _, dir := range testutil.BenchTrees(b) {
-		_, _, size := testutil.TreeFiles(b, dir)
-		b.Run(filepath.Base(dir), func(b *testing.B) {
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Run(Options{Dirs: []string{dir}}); err != nil {
-					b.Fatal(err)
-				}
+	testutil.EachTree(b, func(b *testing.B, t testutil.Tree) {
+		for b.Loop() {
+			if _, err := Run(Options{Dirs: []string{t.Dir}}); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }

@@ -60,3 +60,25 @@ func TreeFiles(tb testing.TB, dir string) (kernel string, modules []string, byte
 	sort.Strings(modules)
 	return kernel, modules, bytes
 }
+
+// Tree is one benchmark tree: its kernel (empty when it has none), its .ko
+// files, sorted, and their total size.
+type Tree struct {
+	Dir, Kernel string
+	Modules     []string
+	Bytes       int64
+}
+
+// EachTree runs fn as a sub-benchmark for each benchmark tree, reporting
+// allocations and throughput against the tree's bytes. What fn does before
+// its b.Loop is not timed.
+func EachTree(b *testing.B, fn func(b *testing.B, t Tree)) {
+	for _, dir := range BenchTrees(b) {
+		kernel, mods, size := TreeFiles(b, dir)
+		b.Run(filepath.Base(dir), func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			fn(b, Tree{Dir: dir, Kernel: kernel, Modules: mods, Bytes: size})
+		})
+	}
+}
