@@ -27,14 +27,24 @@ func (f *File) ReadUint(a uint64, n int) (uint64, error) {
 // metadata (lib/libkldelf/ef_<arch>.c, elf_read_relocated_data). A symbol the
 // file does not define reads as 0.
 func (f *File) ReadPointer(a uint64) (uint64, error) {
+	v, _, err := f.readPointer(a)
+	return v, err
+}
+
+// readPointer is ReadPointer, also saying whether a relocation initialises
+// the pointer. In an ET_REL module kobj lays the image out from address 0,
+// so a relocated pointer may be 0 and still point at something (the first
+// byte of the first section); only a stored 0 that no relocation patches is
+// NULL.
+func (f *File) readPointer(a uint64) (uint64, bool, error) {
 	n := f.Arch.PtrSize
 	stored, err := f.ReadUint(a, n)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	t, r, ok := f.relocAt(a)
 	if !ok {
-		return stored, nil
+		return stored, false, nil
 	}
 	addend := r.Addend
 	if !t.RELA {
@@ -59,12 +69,12 @@ func (f *File) ReadPointer(a uint64) (uint64, error) {
 	case arch.None:
 		v = stored
 	default:
-		return 0, f.errf("pointer at %#x: relocation %s cannot initialise data", a, f.RelocString(t, r))
+		return 0, false, f.errf("pointer at %#x: relocation %s cannot initialise data", a, f.RelocString(t, r))
 	}
 	if n == 4 {
 		v = uint64(uint32(v))
 	}
-	return v, nil
+	return v, spec.Formula != arch.None, nil
 }
 
 // ReadString reads a NUL-terminated string at image address a, at most max

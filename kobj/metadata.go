@@ -89,11 +89,11 @@ func (f *File) readRecord(a uint64) (Metadata, error) {
 	if err != nil {
 		return m, err
 	}
-	cval, err := f.ReadPointer(a + 8 + ptr)
+	cval, relocated, err := f.readPointer(a + 8 + ptr)
 	if err != nil {
 		return m, err
 	}
-	if cval != 0 {
+	if cval != 0 || relocated {
 		if m.Name, err = f.ReadString(cval, maxNameLen); err != nil {
 			return m, err
 		}

@@ -14,7 +14,7 @@ const pageSize = 4096
 
 // i386 set padding word appended by sys/conf/ldscript.kmod.i386 (LS_PADDING
 // in sys/kern/link_elf.c).
-const lsPadding = 0x90909090
+const lsPadding uint64 = 0x90909090
 
 // loadDyn loads a shared-object module as link_elf_load_file does
 // (sys/kern/link_elf.c, FreeBSD 14): map the PT_LOAD segments as one image,
@@ -228,7 +228,11 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 	}
 	f.Sets[k] = w
 	if w.Stop < w.Start {
-		return l.fail(f, rules.New(rules.SetPadding, o.Path, "Kernel module '%s' must be recompiled with linker script", f.Name))
+		fd := rules.New(rules.SetPadding, o.Path,
+			"Kernel module '%s' must be recompiled with linker script: __stop_%s (%#x) lies before __start_%s (%#x)",
+			f.Name, k.SetName(), w.Stop, k.SetName(), w.Start)
+		fd.Symbol = k.SetName()
+		return l.fail(f, fd)
 	}
 	size := w.Stop - w.Start
 	if l.Profile.SetSizeInPointers {
@@ -240,11 +244,18 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 	}
 	if l.Profile.I386SetPadding && o.Arch.Name == "i386" {
 		if size < 4 {
-			return l.fail(f, rules.New(rules.SetPadding, o.Path, "Kernel module '%s' must be recompiled with linker script", f.Name))
+			fd := rules.New(rules.SetPadding, o.Path,
+				"Kernel module '%s' must be recompiled with linker script: its %s is %d bytes, too small to end in the 4-byte padding word %#x that sys/conf/ldscript.kmod.i386 appends",
+				f.Name, k.SetName(), size, lsPadding)
+			fd.Symbol = k.SetName()
+			return l.fail(f, fd)
 		}
 		if pad, _ := f.read(w.Stop-4, 4); pad != lsPadding {
-			return l.fail(f, rules.New(rules.SetPadding, o.Path,
-				"Kernel module '%s' must be recompiled with linker script, invalid padding %#04x (%#04x)", f.Name, pad, lsPadding))
+			fd := rules.New(rules.SetPadding, o.Path,
+				"Kernel module '%s' must be recompiled with linker script, invalid padding %s (%s): the last word of %s should be the padding word %#x that sys/conf/ldscript.kmod.i386 appends, and is %#x",
+				f.Name, cAltHex04(pad), cAltHex04(lsPadding), k.SetName(), lsPadding, pad)
+			fd.Symbol = k.SetName()
+			return l.fail(f, fd)
 		}
 		if size == 4 {
 			return nil
@@ -261,13 +272,25 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 // noSpace reports module space running out, in the kernel's words.
 func (l *Linker) noSpace(f *File, k vdata.Kind, fn string, size uint64, sizeFmt string) error {
 	name := map[vdata.Kind]string{vdata.DPCPU: "pcpu", vdata.VNET: "vnet"}[k]
-	msg := fmt.Sprintf("kldload: %s: ENOSPC (No space left on device): %s needs %d bytes of %s module space, %d are free",
-		f.Name, k.SetName(), size, k, l.Spaces[k].LargestFree())
+	free := l.Spaces[k].LargestFree()
+	msg := fmt.Sprintf("kldload: %s: ENOSPC (No space left on device): %s needs "+sizeFmt+" bytes of %s module space, "+sizeFmt+" are free",
+		f.Name, k.SetName(), size, k, free)
 	if l.Profile.ReportsNoSpace {
-		msg = fmt.Sprintf("%s: %s module space is out of space; cannot allocate "+sizeFmt+" for %s (%d bytes free)",
-			fn, name, size, f.Obj.Path, l.Spaces[k].LargestFree())
+		// The kernel's words, then kldcheck's, in the base the kernel
+		// prints the size in (link_elf_obj.c: hex, link_elf.c: decimal).
+		msg = fmt.Sprintf("%s: %s module space is out of space; cannot allocate "+sizeFmt+" for %s ("+sizeFmt+" bytes of %s module space free)",
+			fn, name, size, f.Obj.Path, free, k)
 	}
 	fd := rules.New(rules.ModspaceExhausted, f.Obj.Path, "%s", msg)
 	fd.Symbol = k.SetName()
 	return l.fail(f, fd)
+}
+
+// cAltHex04 formats v as C's printf("%#04x") does: unlike Go's, C's
+// alternate form adds no 0x to a zero.
+func cAltHex04(v uint64) string {
+	if v == 0 {
+		return "0000"
+	}
+	return fmt.Sprintf("%#04x", v)
 }

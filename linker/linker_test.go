@@ -160,17 +160,18 @@ func TestAMD64CrossModuleReferencesAlwaysRight(t *testing.T) {
 
 // A module whose sets exceed module space fails as the kernel reports it.
 func TestModuleSpaceExhausted(t *testing.T) {
-	cases := []struct{ config, prof, msg string }{
-		{"arm64", "freebsd-14", "parse_dpcpu: pcpu module space is out of space; cannot allocate 3000 for "},
-		{"i386", "freebsd-14", "parse_dpcpu: pcpu module space is out of space; cannot allocate 3004 for "},
-		{"amd64", "freebsd-14", "link_elf_load_file: vnet module space is out of space; cannot allocate 0x9c40 for "},
-		{"arm64", "freebsd-8.2", "kldload: bigvnet.ko: ENOSPC"},
+	cases := []struct{ config, prof, msg, tail string }{
+		{"arm64", "freebsd-14", "parse_dpcpu: pcpu module space is out of space; cannot allocate 3000 for ", "(2048 bytes of DPCPU module space free)"},
+		{"i386", "freebsd-14", "parse_dpcpu: pcpu module space is out of space; cannot allocate 3004 for ", "(2048 bytes of DPCPU module space free)"},
+		// link_elf_obj.c prints the size in hex: the free room follows suit.
+		{"amd64", "freebsd-14", "link_elf_load_file: vnet module space is out of space; cannot allocate 0x9c40 for ", "(0x8000 bytes of VNET module space free)"},
+		{"arm64", "freebsd-8.2", "kldload: bigvnet.ko: ENOSPC", "set_pcpu needs 3000 bytes of DPCPU module space, 2048 are free"},
 	}
 	for _, c := range cases {
 		l := simulate(t, c.config, c.prof, "bigvnet.ko")
 		fs := byRule(l, rules.ModspaceExhausted)
-		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.msg) {
-			t.Errorf("%s %s: %v, want one modspace-exhausted saying %q", c.config, c.prof, l.Findings, c.msg)
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, c.msg) || !strings.HasSuffix(fs[0].Message, c.tail) {
+			t.Errorf("%s %s: %v, want one modspace-exhausted saying %q ... %q", c.config, c.prof, l.Findings, c.msg, c.tail)
 		}
 		if len(l.Files) != 1 {
 			t.Errorf("%s: bigvnet.ko stayed loaded", c.config)

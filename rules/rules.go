@@ -67,6 +67,10 @@ const (
 	UserMapPmapEnter      = "user-map-pmap-enter"
 	BadFile               = "bad-file"
 	NoKernel              = "no-kernel"
+	CheckNotRun           = "check-not-run"
+	KernelDependency      = "kernel-dependency"
+	ModuleConflict        = "module-conflict"
+	LoadStopped           = "load-stopped"
 )
 
 var catalogue = []Rule{
@@ -118,7 +122,8 @@ var catalogue = []Rule{
 	{
 		ID: ModspaceExhausted, Severity: Error,
 		Summary: "the module's set_vnet or set_pcpu does not fit in the module space left in the kernel's master set",
-		Kernel:  "kldload fails with ENOSPC, after \"parse_vnet: vnet module space is out of space; cannot allocate N for FILE\" on newer kernels",
+		Kernel: "kldload fails with ENOSPC; newer kernels first print \"F: vnet module space is out of space; cannot allocate N for FILE\" " +
+			"(or \"pcpu module space\" for set_pcpu), where F is parse_vnet or parse_dpcpu (link_elf.c) or link_elf_load_file (link_elf_obj.c, amd64)",
 		Source:  "sys/net/vnet.c vnet_data_alloc (VNET_MODMIN), sys/kern/subr_pcpu.c dpcpu_alloc (DPCPU_MODMIN); PR 206583",
 		Fix:     "allocate large per-vnet or per-CPU data dynamically (malloc in a VNET_SYSINIT, or the counter(9)/dpcpu_alloc interfaces) instead of defining it in the set",
 	},
@@ -194,6 +199,34 @@ var catalogue = []Rule{
 		Kernel:  "(none)",
 		Source:  "kldcheck",
 		Fix:     "pass --kernel /boot/kernel/kernel to check symbols, versions and module space against a real kernel",
+	},
+	{
+		ID: CheckNotRun, Severity: Note,
+		Summary: "a code check could not run on this file (its architecture or its code is beyond what kldcheck reads): no result is not a clean result",
+		Kernel:  "(none)",
+		Source:  "kldcheck",
+		Fix:     "check the code by hand (llvm-objdump -d) for what the named check looks for, or report the file so the check can learn it",
+	},
+	{
+		ID: KernelDependency, Severity: Note,
+		Summary: "no kernel was given and no file of the tree provides a module depended on: it is taken to be built into the kernel",
+		Kernel:  "(none): a kernel that has the module compiled in (set_modmetadata_set) satisfies MODULE_DEPEND without loading a file",
+		Source:  "sys/kern/kern_linker.c linker_preload (the kernel's own modules registered at boot), linker_load_dependencies",
+		Fix:     "pass --kernel (or put the kernel in the scanned directory) to check these dependencies against the modules it really has",
+	},
+	{
+		ID: ModuleConflict, Severity: Warning,
+		Summary: "two files each load alone, but declare the same module, so the second refuses to load while the first is loaded",
+		Kernel:  "the second kldload fails: \"interface X.N already present in the KLD 'Y'!\" (EEXIST), or (the same module name only) \"module_register: cannot register X from Y; already loaded from Z\" and the module is skipped",
+		Source:  "sys/kern/kern_linker.c linker_file_register_modules, linker_load_dependencies; sys/kern/kern_module.c module_register",
+		Fix:     "install only one of the two, or make sure they are alternatives (like random_fortuna.ko and random_OTHER.ko) loaded one at a time",
+	},
+	{
+		ID: LoadStopped, Severity: Note,
+		Summary: "the simulated load stopped early; what follows is what could be known from the file itself",
+		Kernel:  "(none)",
+		Source:  "kldcheck",
+		Fix:     "fix the error that stopped the load; the file's own findings still need fixing",
 	},
 }
 

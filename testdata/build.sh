@@ -4,7 +4,8 @@
 # sys/conf/kmod.mk builds modules, with Debian's clang/lld. Output replaces
 # testdata/<config>/ wholesale; intermediates live in a temporary directory.
 #
-#   bash testdata/build.sh
+#   bash testdata/build.sh            # every configuration
+#   bash testdata/build.sh tree-amd64 # only the configurations named
 #
 # Tools can be overridden: CLANG16 LLD16 LLD14 READELF NM OBJCOPY.
 set -euo pipefail
@@ -49,6 +50,30 @@ SECTIONS
 }
 EOF
 
+# amd64 only: sys/conf/ldscript.kmod.amd64 gathers all code into one .text
+# and all read-only data (string literals included) into one .rodata during
+# the ld -r step. Our own equivalent, for the tree-amd64 fixtures: in a
+# module without code, .text is then empty and the module's name string
+# starts .rodata, at offset 0 of the module's image.
+cat >"$TMP/ldscript.kmod.amd64" <<'EOF'
+SECTIONS
+{
+	.text : { *(.text) *(.text.*) }
+	.rodata : { *(.rodata) *(.rodata.*) }
+}
+EOF
+
+# wanted <config>: whether the command line asks for this configuration.
+wanted() {
+	[ ${#SELECTED[@]} -eq 0 ] && return 0
+	local c
+	for c in "${SELECTED[@]}"; do
+		[ "$c" = "$1" ] && return 0
+	done
+	return 1
+}
+SELECTED=("$@")
+
 # compile <triple> <out.o> <src.c> <flags...>
 compile() {
 	local triple=$1 out=$2 src=$3
@@ -85,7 +110,8 @@ capture() {
 build_config() {
 	local config=$1 triple=$2 emul=$3 lld=$4 mflags=$5 kflags=$6
 	local finalld=$7 kld=$8 modules=$9
-	local out=$TD/$config work=$TMP/$config m rflags syms
+	local out=$TD/$config work=$TMP/$config m
+	wanted "$config" || return 0
 	echo "== $config ($triple, $("$lld" --version | head -n1))"
 	rm -rf "$out"
 	mkdir -p "$out" "$work"
@@ -101,28 +127,83 @@ build_config() {
 	for m in $modules; do
 		# shellcheck disable=SC2086
 		compile "$triple" "$work/$m.o" "$m.c" -DKLD_MODULE $mflags
-		if [ "$config" = amd64 ]; then
-			# amd64: the .ko is the ld -r output (ET_REL), kmod.mk.
-			run "$lld" -m "$emul" -r -d -o "$out/$m.ko" "$work/$m.o"
-		else
-			rflags=
-			if [ "$config" = i386 ]; then
-				rflags="-T $TMP/ldscript.kmod.i386"
-			fi
-			# shellcheck disable=SC2086
-			run "$lld" -m "$emul" -r $rflags -o "$work/$m.kld" "$work/$m.o"
-			# EXPORT_SYMS=NO (kmod_syms.awk): localise every defined
-			# global that is not absolute.
-			syms=$("$NM" -g --defined-only "$work/$m.kld" |
-				awk '$2 != "A" { printf " -L %s", $3 }')
-			echo "+ $OBJCOPY$syms $m.kld"
-			# shellcheck disable=SC2086
-			"$OBJCOPY" $syms "$work/$m.kld"
-			# shellcheck disable=SC2086
-			run "$lld" -m "$emul" -Bshareable -znotext -znorelro \
-				--hash-style=sysv $finalld -o "$out/$m.ko" "$work/$m.kld"
+		link_module "$config" "$emul" "$lld" "$finalld" "$out" "$work" "$m" "$work/$m.o"
+	done
+}
+
+# link_module <config> <emulation> <lld> <final-ld-flags> <outdir> <workdir>
+#     <module> <objects...>: the ld -r step, then as kmod.mk does per arch.
+link_module() {
+	local config=$1 emul=$2 lld=$3 finalld=$4 out=$5 work=$6 m=$7 rflags syms
+	shift 7
+	case $config in
+	amd64)
+		# amd64: the .ko is the ld -r output (ET_REL), kmod.mk.
+		run "$lld" -m "$emul" -r -d -o "$out/$m.ko" "$@"
+		;;
+	tree-amd64)
+		run "$lld" -m "$emul" -r -d -T "$TMP/ldscript.kmod.amd64" -o "$out/$m.ko" "$@"
+		;;
+	*)
+		rflags=
+		if [ "$config" = i386 ]; then
+			rflags="-T $TMP/ldscript.kmod.i386"
 		fi
-		capture "$out" "$m.ko"
+		# shellcheck disable=SC2086
+		run "$lld" -m "$emul" -r $rflags -o "$work/$m.kld" "$@"
+		# EXPORT_SYMS=NO (kmod_syms.awk): localise every defined
+		# global that is not absolute.
+		syms=$("$NM" -g --defined-only "$work/$m.kld" |
+			awk '$2 != "A" { printf " -L %s", $3 }')
+		echo "+ $OBJCOPY$syms $m.kld"
+		# shellcheck disable=SC2086
+		"$OBJCOPY" $syms "$work/$m.kld"
+		# shellcheck disable=SC2086
+		run "$lld" -m "$emul" -Bshareable -znotext -znorelro \
+			--hash-style=sysv $finalld -o "$out/$m.ko" "$work/$m.kld"
+		;;
+	esac
+	capture "$out" "$m.ko"
+}
+
+# The tree-* configurations: a small module tree for kldcheck scan, with a
+# kernel that has modules built in; src/tree.txt lists the modules.
+TREE_MODULES=$(grep -v '^#' "$SRC/tree.txt")
+
+# build_tree <config> <triple> <emulation> <lld> <module-flags>
+#     <kernel-flags> <final-ld-flags> <kernel-ld-flags>
+build_tree() {
+	local config=$1 triple=$2 emul=$3 lld=$4 mflags=$5 kflags=$6
+	local finalld=$7 kld=$8 out=$TD/$1 work=$TMP/$1 entry m obj src flags n
+	local -a objs parts
+	wanted "$config" || return 0
+	echo "== $config ($triple, $("$lld" --version | head -n1))"
+	rm -rf "$out"
+	mkdir -p "$out" "$work"
+	# shellcheck disable=SC2086
+	compile "$triple" "$work/kernel.o" kernel.c -DKM_BUILTIN_MODULES $kflags
+	# shellcheck disable=SC2086
+	run "$lld" -m "$emul" -Bdynamic --export-dynamic -dynamic-linker /red/herring \
+		--no-pie --hash-style=sysv -e btext $kld -o "$out/kernel" "$work/kernel.o"
+	capture "$out" kernel
+	for entry in $TREE_MODULES; do
+		m=${entry%%=*}
+		objs=()
+		n=0
+		IFS=+ read -r -a parts <<<"${entry#*=}"
+		for obj in "${parts[@]}"; do
+			src=${obj%%:*}
+			flags=
+			if [ "$src" != "$obj" ]; then
+				flags=${obj#*:}
+				flags=${flags//,/ }
+			fi
+			n=$((n + 1))
+			# shellcheck disable=SC2086
+			compile "$triple" "$work/$m.$n.o" "$src" -DKLD_MODULE $flags $mflags
+			objs+=("$work/$m.$n.o")
+		done
+		link_module "$config" "$emul" "$lld" "$finalld" "$out" "$work" "$m" "${objs[@]}"
 	done
 }
 
@@ -173,6 +254,17 @@ build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 build_config arm64-lld14-norelax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
 	"--no-relax" "" "$LLD14_MODULES"
+
+# A small tree for scan: amd64 with kmod.mk's amd64 section merging, and
+# arm64 linked by lld 14 without --no-relax (relaxdep.ko's relaxed reference).
+build_tree tree-amd64 x86_64-unknown-freebsd14.0 elf_x86_64_fbsd "$LLD16" \
+	"-mcmodel=kernel -mno-red-zone -mno-sse" \
+	"-mcmodel=kernel -mno-red-zone -mno-sse" \
+	"" "--image-base=0xffffffff80200000"
+
+build_tree tree-arm64 aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"" ""
 
 {
 	echo "Toolchain used by testdata/build.sh"

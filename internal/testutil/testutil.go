@@ -34,11 +34,15 @@ func (f Fixture) Capture(kind string) string {
 	return filepath.Join(filepath.Dir(f.Path), "readelf", f.Name+"."+kind+".txt")
 }
 
-// Source returns the C source the fixture was built from.
+// Source returns the C source the fixture was built from (for a tree-*
+// module, the source of its first object; see TreeSpec for the rest).
 func (f Fixture) Source(tb testing.TB) string {
 	base := f.Name
 	if ext := filepath.Ext(base); ext == ".ko" {
 		base = base[:len(base)-len(ext)]
+	}
+	if objs := TreeSpec(tb)[base]; f.IsTree() && len(objs) > 0 {
+		return filepath.Join(Root(tb), "testdata", "src", objs[0].Source)
 	}
 	return filepath.Join(Root(tb), "testdata", "src", base+".c")
 }

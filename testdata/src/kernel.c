@@ -18,6 +18,16 @@ char version[] = "FreeBSD 14.0-RELEASE kldcheck stand-in kernel "
 
 MODULE_VERSION(kernel, __FreeBSD_version);
 
+#ifdef KM_BUILTIN_MODULES
+/*
+ * Modules GENERIC compiles in (device pci, device ether): the kernel's own
+ * MODULE_VERSION records, which satisfy modules' MODULE_DEPEND without any
+ * file (kern_linker.c linker_preload). Only the tree-* kernels have them.
+ */
+MODULE_VERSION(pci, 1);
+MODULE_VERSION(ether, 1);
+#endif
+
 /* The kernel's own virtualized and per-CPU variables. */
 VNET_DEFINE(int, kern_vnet_counter) = 7;
 VNET_DEFINE(struct vnet *, kern_vnet_self);
