@@ -124,8 +124,8 @@ var catalogue = []Rule{
 		Summary: "the module's set_vnet or set_pcpu does not fit in the module space left in the kernel's master set",
 		Kernel: "kldload fails with ENOSPC; newer kernels first print \"F: vnet module space is out of space; cannot allocate N for FILE\" " +
 			"(or \"pcpu module space\" for set_pcpu), where F is parse_vnet or parse_dpcpu (link_elf.c) or link_elf_load_file (link_elf_obj.c, amd64)",
-		Source:  "sys/net/vnet.c vnet_data_alloc (VNET_MODMIN), sys/kern/subr_pcpu.c dpcpu_alloc (DPCPU_MODMIN); PR 206583",
-		Fix:     "allocate large per-vnet or per-CPU data dynamically (malloc in a VNET_SYSINIT, or the counter(9)/dpcpu_alloc interfaces) instead of defining it in the set",
+		Source: "sys/net/vnet.c vnet_data_alloc (VNET_MODMIN), sys/kern/subr_pcpu.c dpcpu_alloc (DPCPU_MODMIN); PR 206583",
+		Fix:    "allocate large per-vnet or per-CPU data dynamically (malloc in a VNET_SYSINIT, or the counter(9)/dpcpu_alloc interfaces) instead of defining it in the set",
 	},
 	{
 		ID: UndeclaredDependency, Severity: Error,
