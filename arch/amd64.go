@@ -8,7 +8,7 @@ import "debug/elf"
 // before that it was rejected: which versions accept what is profile data).
 var AMD64 = register(&Arch{
 	Name: "amd64", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_X86_64,
-	ModuleType: elf.ET_REL, RELA: true, PtrSize: 8,
+	ModuleType: elf.ET_REL, LinkElfObj: true, RELA: true, PtrSize: 8,
 	typeName: func(t uint32) string { return elf.R_X86_64(t).String() },
 	Relocs: []Reloc{
 		{uint32(elf.R_X86_64_NONE), None, 0},

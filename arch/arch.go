@@ -63,6 +63,11 @@ type Arch struct {
 	// ModuleType is the ELF type of a kernel module: ET_REL where sys/conf/kmod.mk
 	// links modules with ld -r (amd64), ET_DYN where it links shared objects.
 	ModuleType elf.Type
+	// LinkElfObj is true where the kernel has link_elf_obj.c, the class
+	// that loads relocatable (ET_REL) files (sys/conf/files.amd64 only);
+	// elsewhere link_elf.c refuses them and kldload fails ("unsupported
+	// file type").
+	LinkElfObj bool
 	// RELA is true when the kernel linker expects RELA relocations (explicit
 	// addends), false for REL (addend stored in the patched word).
 	RELA bool

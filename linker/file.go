@@ -29,6 +29,10 @@ type File struct {
 	Refs   []Ref
 	Loaded bool
 
+	// dupReported names the MODULE_VERSIONs this file declares twice,
+	// reported once each.
+	dupReported map[string]bool
+
 	secAddr []uint64  // ET_REL: final address of each section (0: not loaded)
 	mems    []*memory // the mapping, and module-space copies of sets
 	l       *Linker
@@ -134,7 +138,7 @@ func (f *File) resolve(name string, deps bool) (uint64, *File, *kobj.Symbol, boo
 			}
 		}
 	}
-	if f.l.synthetic && deps && f.l.Kernel == nil {
+	if f.l.synthetic && deps && f.l.Kernel == nil && !f.definedElsewhere(name) {
 		return f.l.syntheticSymbol(name), nil, nil, true
 	}
 	return 0, nil, nil, false
@@ -265,3 +269,24 @@ func (f *File) write(a uint64, n int, v uint64) bool {
 }
 
 func hexAddr(v uint64) string { return fmt.Sprintf("%#x", v) }
+
+// definedElsewhere reports whether a module other than f and its
+// dependencies defines name: without a kernel, such a symbol is not taken
+// to be the kernel's (the stand-in assumption is about symbols no module
+// defines), so its lookup fails as the kernel's would.
+func (f *File) definedElsewhere(name string) bool {
+	if de := f.l.opts.DefinedElsewhere; de != nil {
+		if p := de(name); p != "" && p != f.Obj.Path {
+			return true
+		}
+	}
+	for _, g := range f.l.Files {
+		if g == f || g.Obj.Kind == kobj.Kernel {
+			continue
+		}
+		if s, ok := g.lookupSymbol(name); ok && s.Defined() {
+			return true
+		}
+	}
+	return false
+}

@@ -18,12 +18,17 @@ type Hint struct {
 	Path    string
 }
 
-// lookup picks a file as linker_hints_lookup does: the preferred version at
-// once, else the highest version within [min, max].
-func (h Hints) lookup(name string, min, pref, max int) (string, bool) {
+// lookupIn picks a file of directory dir as linker_hints_lookup does with
+// that directory's linker.hints: the preferred version at once, else the
+// highest version within [min, max] (sys/kern/kern_linker.c, FreeBSD 15).
+func (h Hints) lookupIn(dir, name string, min, pref, max int) (string, bool) {
 	best := -1
 	path := ""
+	dir = filepath.Clean(dir)
 	for _, e := range h[name] {
+		if filepath.Dir(e.Path) != dir {
+			continue
+		}
 		if e.Version == pref {
 			return e.Path, true
 		}
@@ -36,7 +41,7 @@ func (h Hints) lookup(name string, min, pref, max int) (string, bool) {
 
 // Add records that path provides module name at version.
 func (h Hints) Add(name string, version int, path string) {
-	h[name] = append(h[name], Hint{version, path})
+	h[name] = append(h[name], Hint{version, filepath.Clean(path)})
 }
 
 // IndexModules adds the MODULE_VERSION records of a parsed module file, as

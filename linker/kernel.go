@@ -51,8 +51,16 @@ func (l *Linker) bootKernel(k *kobj.File) error {
 		f.Sets[kind] = &SetWindow{Kind: kind, Section: set.Section, Start: start, Stop: stop, Base: start, Size: stop - start}
 	}
 	for _, m := range k.Metadata {
-		if m.Type == kobj.MDTVersion {
+		if m.Type == kobj.MDTVersion && l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false) == nil {
 			l.modules = append(l.modules, modEntry{m.Name, m.ModVersion, f})
+		}
+	}
+	// linker_init_kernel_modules: the kernel's own DECLARE_MODULEs are
+	// registered at boot (SI_SUB_KLD); a module file declaring one of them
+	// cannot be loaded.
+	for _, m := range k.Metadata {
+		if m.Type == kobj.MDTModule && l.registered[m.Name] == nil {
+			l.register(m.Name, f)
 		}
 	}
 	return nil

@@ -64,14 +64,24 @@ type Linker struct {
 	Notes []string
 	// Assumed lists the symbols a synthetic kernel was taken to define.
 	Assumed []string
+	// Failed lists the loads the kernel refused, in order: the file and
+	// the kernel's message (the finding that stopped each is in Findings).
+	Failed []LoadError
+	// AssumedModules lists, without a kernel, the modules depended on that
+	// no file of the module path provides, taken to be compiled into the
+	// kernel, with the files depending on each (in load order).
+	AssumedModules map[string][]string
 
-	opts      Options
-	modules   []modEntry // the kernel's found_modules list (MDT_VERSION records)
-	nextBase  uint64
-	synthetic bool
-	synthNext map[vdata.Kind]uint64
-	synthText uint64
-	synthSyms map[string]uint64
+	opts    Options
+	modules []modEntry // the kernel's found_modules list (MDT_VERSION records)
+	// registered is kern_module.c's module list: each DECLARE_MODULE name
+	// (MDT_MODULE record) registered, with the file it came from.
+	registered map[string]*File
+	nextBase   uint64
+	synthetic  bool
+	synthNext  map[vdata.Kind]uint64
+	synthText  uint64
+	synthSyms  map[string]uint64
 }
 
 // modEntry is one module version provided by a loaded file.
@@ -85,6 +95,7 @@ type modEntry struct {
 type LoadError struct {
 	File string
 	Msg  string
+	Rule string // the finding that stopped the load
 }
 
 func (e *LoadError) Error() string { return e.Msg }
@@ -152,12 +163,32 @@ func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
 	f := &File{Obj: obj, Name: filepath.Base(obj.Path), l: l}
 	l.Files = append(l.Files, f)
 	var err error
-	if obj.Type == elfREL {
+	switch {
+	case obj.Type == elfREL && !obj.Arch.LinkElfObj:
+		// Only link_elf is compiled in: it answers ENOSYS for ET_REL and
+		// linker_load_file gives up (sys/kern/kern_linker.c).
+		err = l.fail(f, rules.New(rules.UnsupportedFormat, obj.Path,
+			"linker_load_file: %s - unsupported file type (a relocatable object: %s modules are shared objects, linked with ld -Bshareable as sys/conf/kmod.mk does)",
+			obj.Path, obj.Arch.Name))
+	case obj.Type == elfREL:
 		err = l.loadObj(f)
-	} else {
+	default:
 		err = l.loadDyn(f)
 	}
+	linked := err == nil
+	if linked {
+		// linker_load_file: the modules a file declares are registered
+		// once the class loader has linked it.
+		err = l.registerModules(f)
+	}
 	if err != nil {
+		var le *LoadError
+		if errors.As(err, &le) {
+			l.Failed = append(l.Failed, *le)
+			if cerr := l.checkStopped(f, le, linked); cerr != nil {
+				err = cerr
+			}
+		}
 		l.unload(f)
 		return nil, err
 	}
@@ -189,6 +220,11 @@ func (l *Linker) unload(f *File) {
 		}
 	}
 	l.modules = kept
+	for name, g := range l.registered {
+		if g == f {
+			delete(l.registered, name)
+		}
+	}
 }
 
 func (l *Linker) fileByName(name string) *File {
@@ -203,170 +239,11 @@ func (l *Linker) fileByName(name string) *File {
 // fail records a finding and returns the load error the kernel reports.
 func (l *Linker) fail(f *File, fd rules.Finding) error {
 	l.Findings = append(l.Findings, fd)
-	return &LoadError{File: f.Obj.Path, Msg: fd.Message}
+	return &LoadError{File: f.Obj.Path, Msg: fd.Message, Rule: fd.Rule}
 }
 
 // report records a finding that does not stop the load.
 func (l *Linker) report(fd rules.Finding) { l.Findings = append(l.Findings, fd) }
-
-// loadDependencies follows the file's MODULE_DEPEND records as
-// linker_load_dependencies does (sys/kern/kern_linker.c, FreeBSD 14): the
-// kernel is the first dependency; a MODULE_VERSION another loaded file already
-// provides is refused; each dependency not self-provided is taken from the
-// loaded modules, or searched for in the module path and loaded.
-func (l *Linker) loadDependencies(f *File) error {
-	if l.Kernel != nil {
-		f.Deps = append(f.Deps, l.Kernel)
-	}
-	for _, m := range f.Obj.Metadata {
-		if m.Type != kobj.MDTVersion {
-			continue
-		}
-		if e := l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false); e != nil {
-			return l.fail(f, rules.New(rules.DuplicateModule, f.Obj.Path,
-				"interface %s.%d already present in the KLD '%s'!", m.Name, m.ModVersion, e.file.Name))
-		}
-	}
-	for _, d := range f.Obj.Depends() {
-		if e := l.lookupModule(d.Name, d.Min, d.Preferred, d.Max, true); e != nil {
-			f.Deps = append(f.Deps, e.file)
-			continue
-		}
-		if d.Name == "kernel" && l.synthetic {
-			continue // no kernel given: assume it satisfies the dependency
-		}
-		if err := l.loadDependency(f, d); err != nil {
-			return err
-		}
-	}
-	for _, m := range f.Obj.Metadata {
-		if m.Type == kobj.MDTVersion {
-			l.modules = append(l.modules, modEntry{m.Name, m.ModVersion, f})
-		}
-	}
-	return nil
-}
-
-// loadDependency searches the module path for a file providing d and loads
-// it, as linker_load_module does. When a loaded file already provides the
-// module in another version, the search could only find that file again.
-func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
-	msg := fmt.Sprintf("KLD %s: depends on %s - not available or version mismatch", f.Name, d.Name)
-	mismatch := func(have modEntry) error {
-		fd := rules.New(rules.VersionMismatch, f.Obj.Path, "%s (%s provides %s version %d; %s needs %d..%d)",
-			msg, have.file.Name, d.Name, have.version, f.Name, d.Min, d.Max)
-		fd.Symbol = d.Name
-		return l.fail(f, fd)
-	}
-	for _, m := range l.modules {
-		if m.name == d.Name {
-			return mismatch(m)
-		}
-	}
-	path, found := l.searchModule(d)
-	if !found {
-		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
-		fd.Symbol = d.Name
-		return l.fail(f, fd)
-	}
-	if g := l.fileByName(filepath.Base(path)); g != nil && !g.Loaded {
-		// linker_load_module: a file of that name is already being loaded
-		// (EEXIST): the dependencies form a cycle.
-		fd := rules.New(rules.DependencyCycle, f.Obj.Path, "%s (%s is still being loaded: dependency cycle %s)", msg, g.Name, l.loadingChain(g))
-		fd.Symbol = d.Name
-		return l.fail(f, fd)
-	}
-	dep, err := l.Load(path)
-	if err != nil {
-		var le *LoadError
-		if errors.As(err, &le) {
-			fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (loading %s failed: %s)", msg, filepath.Base(path), le.Msg)
-			fd.Symbol = d.Name
-			return l.fail(f, fd)
-		}
-		return err
-	}
-	if l.lookupModule(d.Name, d.Min, d.Preferred, d.Max, true) == nil {
-		l.unload(dep)
-		for _, m := range l.modules {
-			if m.name == d.Name {
-				return mismatch(m)
-			}
-		}
-		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s has no MODULE_VERSION(%s))", msg, dep.Name, d.Name)
-		fd.Symbol = d.Name
-		return l.fail(f, fd)
-	}
-	f.Deps = append(f.Deps, dep)
-	return nil
-}
-
-// lookupModule finds a loaded module version as modlist_lookup2 does: the
-// preferred version wins at once, else the highest within [min, max]. With
-// ranged false it matches the exact version (modlist_lookup).
-func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *modEntry {
-	var best *modEntry
-	for i := range l.modules {
-		m := &l.modules[i]
-		if m.name != name {
-			continue
-		}
-		if !ranged {
-			if m.version == pref || pref == 0 {
-				return m
-			}
-			continue
-		}
-		if m.version == pref {
-			return m
-		}
-		if m.version >= min && m.version <= max && (best == nil || m.version > best.version) {
-			best = m
-		}
-	}
-	return best
-}
-
-// searchModule finds the file providing d as linker_search_module does: in
-// each module-path directory, the linker.hints entry with the preferred
-// version, else the highest in range; else NAME.ko (or NAME) in that
-// directory (linker_hints_lookup's fallback).
-func (l *Linker) searchModule(d kobj.Metadata) (string, bool) {
-	if p, ok := l.opts.Hints.lookup(d.Name, d.Min, d.Preferred, d.Max); ok {
-		return p, true
-	}
-	for _, dir := range l.opts.ModulePath {
-		for _, cand := range []string{d.Name + ".ko", d.Name} {
-			if p := filepath.Join(dir, cand); l.opts.Exists(p) {
-				return p, true
-			}
-		}
-	}
-	return "", false
-}
-
-// loadingChain spells the files being loaded, from g to the newest, for a
-// dependency cycle message.
-func (l *Linker) loadingChain(g *File) string {
-	var names []string
-	on := false
-	for _, f := range l.Files {
-		if f == g {
-			on = true
-		}
-		if on && !f.Loaded {
-			names = append(names, f.Name)
-		}
-	}
-	return strings.Join(append(names, g.Name), " -> ")
-}
-
-func (l *Linker) pathString() string {
-	if len(l.opts.ModulePath) == 0 {
-		return "an empty module path"
-	}
-	return strings.Join(l.opts.ModulePath, ";")
-}
 
 // LoadAll loads each module in turn, as successive kldload(8) calls would. A
 // load the kernel refuses is recorded in Findings and the next file is still
@@ -382,6 +259,9 @@ func (l *Linker) LoadAll(paths []string) error {
 	}
 	if len(l.Assumed) > 0 {
 		l.Notes = append(l.Notes, fmt.Sprintf("taken to be the kernel's: %s", strings.Join(l.Assumed, ", ")))
+	}
+	if fd, ok := KernelDependencyNote(l.AssumedModules); ok {
+		l.report(fd)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ type Load struct {
 	Files   []LoadedFile `json:"files"`
 	Spaces  []SpaceMap   `json:"module_space"`
 	Notes   []string     `json:"notes"`
+	// Failed lists the files whose load the kernel refused, with why.
+	Failed []FailedLoad `json:"failed"`
 }
 
 // LoadedFile is one file as kldstat -v would show it.
@@ -40,6 +42,14 @@ type SpaceMap struct {
 	SetStop  string       `json:"master_set_stop"`
 }
 
+// FailedLoad is a refused load: the file, the kernel's message and the
+// rule of the finding that stopped it.
+type FailedLoad struct {
+	File    string `json:"file"`
+	Message string `json:"message"`
+	Rule    string `json:"rule"`
+}
+
 // SpaceAlloc is one module's range of module space.
 type SpaceAlloc struct {
 	Owner   string `json:"owner"`
@@ -49,7 +59,11 @@ type SpaceAlloc struct {
 
 // NewLoad summarises a simulated kernel after its loads.
 func NewLoad(l *linker.Linker) Load {
-	doc := Load{Profile: l.Profile.Name, Files: []LoadedFile{}, Spaces: []SpaceMap{}, Notes: append([]string{}, l.Notes...)}
+	doc := Load{Profile: l.Profile.Name, Files: []LoadedFile{}, Spaces: []SpaceMap{}, Notes: append([]string{}, l.Notes...),
+		Failed: []FailedLoad{}}
+	for _, e := range l.Failed {
+		doc.Failed = append(doc.Failed, FailedLoad{File: e.File, Message: e.Msg, Rule: e.Rule})
+	}
 	for i, f := range l.Files {
 		lf := LoadedFile{ID: i + 1, Refs: l.Refcount(f), Address: hex(f.Address), Size: f.Size, Name: f.Name, Path: f.Obj.Path,
 			Modules: append([]string{}, f.Modules()...), Deps: []string{}}
@@ -110,6 +124,9 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 	}
 	for _, n := range l.Notes {
 		fmt.Fprintf(&b, "\nnote: %s\n", n)
+	}
+	for _, e := range l.Failed {
+		fmt.Fprintf(&b, "\nkldload: %s: not loaded: %s [%s]\n", e.File, e.Msg, e.Rule)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

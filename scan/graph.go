@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,31 +11,55 @@ import (
 	"github.com/kldcheck/kldcheck/rules"
 )
 
-// duplicates reports module names declared (DECLARE_MODULE) by more than one
-// file: the kernel refuses the second ("module %s already present!",
-// kern_module.c module_register).
-func duplicates(files map[string]*kobj.File) []rules.Finding {
-	owners := map[string][]string{}
-	for p, f := range files {
-		for _, m := range f.Metadata {
-			if m.Type == kobj.MDTModule {
-				owners[m.Name] = append(owners[m.Name], p)
+// conflicts reports the files that each load alone but not together: a
+// module name declared (DECLARE_MODULE) or a module version provided
+// (MODULE_VERSION) by an earlier file of the tree, in module-path order.
+// With the earlier one loaded, the kernel refuses the later one: at
+// linker_load_dependencies for a version ("interface X.N already present in
+// the KLD 'Y'!"), else at module_register (kern_linker.c, kern_module.c,
+// FreeBSD 15). A name a file declares twice itself is the linker's to
+// report, in that file's own load.
+func conflicts(order []string, files map[string]*kobj.File) []rules.Finding {
+	type key struct {
+		typ     int
+		name    string
+		version int
+	}
+	first := map[key]string{}
+	var out []rules.Finding
+	for _, p := range order {
+		reported := map[string]bool{} // the other files this one was reported against
+		// MDT_VERSION first: the kernel refuses a version before it
+		// registers module names.
+		for _, typ := range []int{kobj.MDTVersion, kobj.MDTModule} {
+			for _, m := range files[p].Metadata {
+				if m.Type != typ {
+					continue
+				}
+				k := key{typ, m.Name, m.ModVersion}
+				other, ok := first[k]
+				if !ok {
+					first[k] = p
+					continue
+				}
+				if other == p || reported[other] {
+					continue
+				}
+				reported[other] = true
+				a, b := filepath.Base(other), filepath.Base(p)
+				kernel := fmt.Sprintf("module_register: cannot register %s from %s; already loaded from %s", m.Name, b, a)
+				what := "module " + m.Name
+				if typ == kobj.MDTVersion {
+					kernel = fmt.Sprintf("interface %s.%d already present in the KLD '%s'!", m.Name, m.ModVersion, a)
+					what = fmt.Sprintf("module version %s.%d", m.Name, m.ModVersion)
+				}
+				fd := rules.New(rules.ModuleConflict, p,
+					"%s also declares %s: each loads alone, but with %s loaded, kldload %s fails (%s)", a, what, a, b, kernel)
+				fd.Symbol, fd.Owner = m.Name, a
+				out = append(out, fd)
 			}
 		}
 	}
-	var out []rules.Finding
-	for name, ps := range owners {
-		if len(ps) < 2 {
-			continue
-		}
-		sort.Strings(ps)
-		for _, p := range ps[1:] {
-			fd := rules.New(rules.DuplicateModule, p, "module %s already present! (also declared by %s)", name, ps[0])
-			fd.Symbol = name
-			out = append(out, fd)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	return out
 }
 

@@ -22,7 +22,14 @@ import (
 
 // Options configure a scan.
 type Options struct {
+	// Dirs are the directories (or single files) to scan, searched for
+	// dependencies in this order, as kern.module_path is: the first
+	// directory providing a module wins.
 	Dirs []string
+	// Recursive finds modules in the subdirectories of Dirs too (a build
+	// tree such as /usr/obj/.../modules); each directory holding modules
+	// joins the module path, in the order walked.
+	Recursive bool
 	// Kernel is the kernel file; empty means DIR/kernel in the first
 	// directory that has one.
 	Kernel  string
@@ -35,15 +42,21 @@ type Options struct {
 
 // Result is the outcome of a scan.
 type Result struct {
-	Kernel   string
-	Profile  *profile.Profile
-	Modules  []Module // every .ko, sorted by path
+	Kernel  string
+	Profile *profile.Profile
+	// Modules holds every .ko, in module-path order (directory by
+	// directory, by name within each).
+	Modules []Module
+	// Findings are about the tree rather than one module: unreadable
+	// linker.hints files, the modules taken to be the kernel's.
 	Findings []rules.Finding
 }
 
 // Module is the outcome for one file.
 type Module struct {
-	Path     string
+	Path string
+	// Findings are this module's own, including those that involve other
+	// files of the tree (a module another file also declares, a cycle).
 	Findings []rules.Finding
 	// Spaces is the VNET and DPCPU module space of the simulated kernel the
 	// module was checked in, after its load (nil when it could not be read).
@@ -54,7 +67,7 @@ type Module struct {
 // a finding.
 func Run(opts Options) (*Result, error) {
 	res := &Result{}
-	paths, err := listModules(opts.Dirs)
+	paths, modulePath, err := listModules(opts.Dirs, opts.Recursive)
 	if err != nil {
 		return nil, err
 	}
@@ -99,35 +112,32 @@ func Run(opts Options) (*Result, error) {
 			continue
 		}
 		byPath[p] = f
-		good = append(good, p) // in path order: listModules sorts
+		good = append(good, p) // in module-path order
 		hints.IndexModules(f)
 	}
 	if kernel != nil {
-		for _, d := range opts.Dirs {
+		for _, d := range modulePath {
 			if err := hints.ReadHints(d, kernel.Arch.ByteOrder()); err != nil {
 				res.Findings = append(res.Findings, rules.New(rules.BadFile, filepath.Join(d, "linker.hints"), "%s", unwrap(err)))
 			}
 		}
 	}
 	// Who defines what, for explaining undefined symbols: the first module
-	// of the tree (by path) offering the symbol under the linker's own
-	// lookup rule, asked only when a symbol is undefined.
-	exported := func(sym string) string {
-		for _, p := range good {
-			if s, ok := linker.LookupSymbol(byPath[p], sym, res.Profile.LeakLocals); ok && s.Defined() {
-				return p
-			}
-		}
-		return ""
+	// of the tree offering the symbol under the linker's own lookup rule.
+	exported := linker.Definers(good, byPath, res.Profile.LeakLocals)
+	// Findings involving several files belong to the module they are
+	// reported on.
+	tree := map[string][]rules.Finding{}
+	for _, fd := range append(conflicts(good, byPath), cycles(byPath, hints)...) {
+		tree[fd.File] = append(tree[fd.File], fd)
 	}
-	res.Findings = append(res.Findings, duplicates(byPath)...)
-	res.Findings = append(res.Findings, cycles(byPath, hints)...)
 
 	out := make([]Module, len(good))
+	assumed := make([]map[string][]string, len(good))
 	var mu sync.Mutex
 	done := 0
 	parallel(len(good), jobs, func(i int) {
-		out[i] = checkOne(good[i], kernel, res.Profile, opts.Dirs, hints, cache, exported)
+		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, exported)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -135,9 +145,52 @@ func Run(opts Options) (*Result, error) {
 			mu.Unlock()
 		}
 	})
-	res.Modules = append(res.Modules, out...)
-	sort.Slice(res.Modules, func(i, j int) bool { return res.Modules[i].Path < res.Modules[j].Path })
+	for i := range out {
+		out[i].Findings = append(out[i].Findings, tree[out[i].Path]...)
+	}
+	// The modules no file provides, taken to be the kernel's: one note for
+	// the whole tree.
+	all := map[string][]string{}
+	for _, a := range assumed {
+		for name, by := range a {
+			all[name] = append(all[name], by...)
+		}
+	}
+	for name := range all {
+		all[name] = dedup(all[name])
+	}
+	if fd, ok := linker.KernelDependencyNote(all); ok {
+		res.Findings = append(res.Findings, fd)
+	}
+	res.Modules = mergeInOrder(res.Modules, out, paths)
 	return res, nil
+}
+
+// mergeInOrder returns the unreadable and the checked modules together, in
+// the order of paths.
+func mergeInOrder(bad, checked []Module, paths []string) []Module {
+	byPath := make(map[string]Module, len(bad)+len(checked))
+	for _, m := range append(bad, checked...) {
+		byPath[m.Path] = m
+	}
+	out := make([]Module, 0, len(paths))
+	for _, p := range paths {
+		if m, ok := byPath[p]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func dedup(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // parallel calls fn(0..n-1) on jobs goroutines.
@@ -163,7 +216,10 @@ func parallel(n, jobs int, fn func(i int)) {
 // checkOne loads one module with its dependencies into a fresh kernel and
 // keeps the findings about that module itself (a dependency's own problems
 // are reported when it is checked).
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) Module {
+//
+// It also returns the modules depended on that no file provides (without a
+// kernel), with the files depending on them.
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) (Module, map[string][]string) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
 		DefinedElsewhere: exported})
@@ -172,7 +228,7 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 	}
 	if err != nil {
 		m.Findings = append(m.Findings, rules.New(rules.BadFile, path, "%s", unwrap(err)))
-		return m
+		return m, nil
 	}
 	m.Spaces = l.Spaces
 	for _, fd := range l.Findings {
@@ -180,7 +236,7 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 			m.Findings = append(m.Findings, fd)
 		}
 	}
-	return m
+	return m, l.AssumedModules
 }
 
 // AllFindings returns the scan-wide findings, then each module's.
@@ -190,35 +246,6 @@ func (r *Result) AllFindings() []rules.Finding {
 		out = append(out, m.Findings...)
 	}
 	return out
-}
-
-// listModules lists the .ko files of each directory (a directory given as a
-// file is taken as is), leaving out names with two dots as kldxref does
-// (foo.ko.debug, foo.ko.pkgsave).
-func listModules(dirs []string) ([]string, error) {
-	var out []string
-	for _, d := range dirs {
-		st, err := os.Stat(d)
-		if err != nil {
-			return nil, &kobj.Error{Path: d, Msg: unwrap(err)}
-		}
-		if !st.IsDir() {
-			out = append(out, d)
-			continue
-		}
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			return nil, &kobj.Error{Path: d, Msg: unwrap(err)}
-		}
-		for _, e := range ents {
-			n := e.Name()
-			if strings.HasSuffix(n, ".ko") && strings.Count(n, ".") == 1 && e.Type().IsRegular() {
-				out = append(out, filepath.Join(d, n))
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 func isFile(p string) bool {

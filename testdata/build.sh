@@ -205,6 +205,11 @@ build_tree() {
 		done
 		link_module "$config" "$emul" "$lld" "$finalld" "$out" "$work" "$m" "${objs[@]}"
 	done
+	# The intermediate ld -r output of a shared-object architecture, which
+	# its kernel cannot load (link_elf.c takes ET_DYN only).
+	if [ -f "$work/kerndep.kld" ]; then
+		cp "$work/kerndep.kld" "$out/kerndep.kld"
+	fi
 }
 
 echo "Building kldcheck fixtures into $TD"

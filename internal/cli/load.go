@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,6 +64,26 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 			}
 		}
 	}
+	// Every file named is read first: an undefined symbol that another of
+	// them defines is an undeclared dependency whatever the order of the
+	// arguments (the first, by path, to define it is named).
+	named := map[string]*kobj.File{}
+	for _, m := range modules {
+		f, err := kobj.Open(m)
+		if err != nil {
+			return nil, &exitError{ExitUsage, err}
+		}
+		named[m] = f
+	}
+	opts.Open = func(p string) (*kobj.File, error) {
+		if f, ok := named[p]; ok {
+			return f, nil
+		}
+		return kobj.Open(p)
+	}
+	byPath := append([]string(nil), modules...)
+	sort.Strings(byPath)
+	opts.DefinedElsewhere = linker.Definers(byPath, named, opts.Profile.LeakLocals)
 	l, err := linker.New(opts)
 	if err != nil {
 		return nil, &exitError{ExitUsage, err}
@@ -100,13 +121,21 @@ func newSimCmd(name, short string, formats []string, show func(cmd *cobra.Comman
 func newLoadCmd() *cobra.Command {
 	return newSimCmd("load", "Simulate kldload: show the loaded files and the VNET/DPCPU module space, as kldstat -v would",
 		[]string{"text", "json", "html"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
+			var err error
 			switch format {
 			case "json":
-				return report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
+				err = report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
 			case "html":
-				return report.WriteLoadHTML(cmd.OutOrStdout(), l)
+				err = report.WriteLoadHTML(cmd.OutOrStdout(), l)
+			default:
+				err = report.WriteLoadText(cmd.OutOrStdout(), l)
 			}
-			return report.WriteLoadText(cmd.OutOrStdout(), l)
+			if err == nil && len(l.Failed) > 0 {
+				// As kldload(8): a refused load is a failure (the report
+				// above says why).
+				return &exitError{code: ExitFindings, err: errors.New("")}
+			}
+			return err
 		})
 }
 

@@ -20,16 +20,16 @@ var defaultModulePath = []string{"/boot/kernel", "/boot/modules"}
 func newScanCmd() *cobra.Command {
 	var kernel, prof, format string
 	var jobs int
-	var noProgress bool
+	var noProgress, recursive bool
 	var o outFlags
 	cmd := &cobra.Command{
-		Use:   "scan [--kernel FILE] [--profile NAME] [--format text|json|sarif|html] [DIR...]",
+		Use:   "scan [-r] [--kernel FILE] [--profile NAME] [--format text|json|sarif|html] [DIR...]",
 		Short: "Check every module of a tree (default /boot/kernel;/boot/modules), each loaded with its dependencies",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "text", "json", "sarif", "html"); err != nil {
 				return err
 			}
-			opts := scan.Options{Kernel: kernel, Jobs: jobs}
+			opts := scan.Options{Kernel: kernel, Jobs: jobs, Recursive: recursive}
 			if len(args) == 0 {
 				// The kernel's default module path; a missing directory
 				// of it (no /boot/modules) is no error, as for the kernel.
@@ -81,6 +81,7 @@ func newScanCmd() *cobra.Command {
 	cmd.Flags().StringVar(&prof, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, sarif or html")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "modules checked at once (default: the number of CPUs)")
+	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "find modules in subdirectories too (a build tree such as /usr/obj/.../modules)")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "no progress bar (it is shown only when stderr is a terminal)")
 	o.add(cmd)
 	return cmd

@@ -1,0 +1,289 @@
+package linker
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/rules"
+)
+
+// loadDependencies follows the file's MODULE_DEPEND records as
+// linker_load_dependencies does (sys/kern/kern_linker.c, FreeBSD 14): the
+// kernel is the first dependency; a MODULE_VERSION another loaded file already
+// provides is refused; each dependency not self-provided is taken from the
+// loaded modules, or searched for in the module path and loaded.
+func (l *Linker) loadDependencies(f *File) error {
+	if l.Kernel != nil {
+		f.Deps = append(f.Deps, l.Kernel)
+	}
+	for _, m := range f.Obj.Metadata {
+		if m.Type != kobj.MDTVersion {
+			continue
+		}
+		if e := l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false); e != nil {
+			return l.fail(f, rules.New(rules.DuplicateModule, f.Obj.Path,
+				"interface %s.%d already present in the KLD '%s'!", m.Name, m.ModVersion, e.file.Name))
+		}
+	}
+	for _, d := range f.Obj.Depends() {
+		if e := l.lookupModule(d.Name, d.Min, d.Preferred, d.Max, true); e != nil {
+			f.Deps = append(f.Deps, e.file)
+			continue
+		}
+		if d.Name == "kernel" && l.synthetic {
+			continue // no kernel given: assume it satisfies the dependency
+		}
+		if err := l.loadDependency(f, d); err != nil {
+			return err
+		}
+	}
+	l.addModules(f)
+	return nil
+}
+
+// addModules is linker_addmodules: each MODULE_VERSION of the file joins the
+// kernel's list of modules. A version the file declares twice is a build
+// error the kernel only prints ("module X already present!") before going
+// on with the load.
+func (l *Linker) addModules(f *File) {
+	for _, m := range f.Obj.Metadata {
+		if m.Type != kobj.MDTVersion {
+			continue
+		}
+		if e := l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false); e != nil {
+			if e.file == f && !f.dupReported[m.Name] {
+				fd := rules.New(rules.DuplicateModule, f.Obj.Path,
+					"module %s already present! (%s declares MODULE_VERSION(%s, %d) more than once; the kernel prints this, keeps the first and loads the file)",
+					m.Name, f.Name, m.Name, m.ModVersion)
+				fd.Severity, fd.Symbol = rules.Warning, m.Name
+				l.report(fd)
+				if f.dupReported == nil {
+					f.dupReported = map[string]bool{}
+				}
+				f.dupReported[m.Name] = true
+			}
+			continue
+		}
+		l.modules = append(l.modules, modEntry{m.Name, m.ModVersion, f})
+	}
+}
+
+// registerModules is linker_file_register_modules with kern_module.c's
+// module_register: every DECLARE_MODULE of a file just linked is
+// registered by name; a name already registered (by another file, the
+// kernel, or this file's own earlier record) fails with EEXIST and the
+// kernel unloads the file.
+func (l *Linker) registerModules(f *File) error {
+	var fail *rules.Finding
+	for _, m := range f.Obj.Metadata {
+		if m.Type != kobj.MDTModule {
+			continue
+		}
+		if g := l.registered[m.Name]; g != nil {
+			if fail == nil {
+				fd := rules.New(rules.DuplicateModule, f.Obj.Path,
+					"module_register: cannot register %s from %s; already loaded from %s (Module %s failed to register: 17)",
+					m.Name, f.Name, g.Name, m.Name)
+				if g == f {
+					fd.Message += fmt.Sprintf("; %s declares module %s more than once, so it can never load", f.Name, m.Name)
+				}
+				fd.Symbol = m.Name
+				fail = &fd
+			}
+			continue
+		}
+		l.register(m.Name, f)
+	}
+	if fail != nil {
+		return l.fail(f, *fail)
+	}
+	return nil
+}
+
+func (l *Linker) register(name string, f *File) {
+	if l.registered == nil {
+		l.registered = map[string]*File{}
+	}
+	l.registered[name] = f
+}
+
+// assumeModule records, without a kernel, a module depended on that no
+// file of the module path provides: like a symbol the modules do not
+// define, it is taken to be the kernel's (compiled in).
+func (l *Linker) assumeModule(name string, by *File) {
+	if l.AssumedModules == nil {
+		l.AssumedModules = map[string][]string{}
+	}
+	for _, n := range l.AssumedModules[name] {
+		if n == by.Name {
+			return
+		}
+	}
+	l.AssumedModules[name] = append(l.AssumedModules[name], by.Name)
+}
+
+// KernelDependencyNote words the kernel-dependency note for the modules
+// taken to be compiled into the kernel (name to dependents), sorted; ok is
+// false when there are none. scan gathers a whole tree's into one.
+func KernelDependencyNote(assumed map[string][]string) (rules.Finding, bool) {
+	if len(assumed) == 0 {
+		return rules.Finding{}, false
+	}
+	names := make([]string, 0, len(assumed))
+	for n := range assumed {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		by := append([]string(nil), assumed[n]...)
+		sort.Strings(by)
+		const shown = 3
+		list := strings.Join(by[:min(len(by), shown)], ", ")
+		if len(by) > shown {
+			list += fmt.Sprintf(" and %d more", len(by)-shown)
+		}
+		parts[i] = fmt.Sprintf("%s (needed by %s)", n, list)
+	}
+	fd := rules.New(rules.KernelDependency, "",
+		"no kernel given, and no file in the module path provides %d module%s depended on: taken to be compiled into the kernel: %s",
+		len(names), plural(len(names)), strings.Join(parts, "; "))
+	return fd, true
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// loadDependency searches the module path for a file providing d and loads
+// it, as linker_load_module does. When a loaded file already provides the
+// module in another version, the search could only find that file again.
+func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
+	msg := fmt.Sprintf("KLD %s: depends on %s - not available or version mismatch", f.Name, d.Name)
+	mismatch := func(have modEntry) error {
+		fd := rules.New(rules.VersionMismatch, f.Obj.Path, "%s (%s provides %s version %d; %s needs %d..%d)",
+			msg, have.file.Name, d.Name, have.version, f.Name, d.Min, d.Max)
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
+	for _, m := range l.modules {
+		if m.name == d.Name {
+			return mismatch(m)
+		}
+	}
+	path, found := l.searchModule(d)
+	if !found && l.synthetic {
+		l.assumeModule(d.Name, f)
+		return nil
+	}
+	if !found {
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
+	if g := l.fileByName(filepath.Base(path)); g != nil && !g.Loaded {
+		// linker_load_module: a file of that name is already being loaded
+		// (EEXIST): the dependencies form a cycle.
+		fd := rules.New(rules.DependencyCycle, f.Obj.Path, "%s (%s is still being loaded: dependency cycle %s)", msg, g.Name, l.loadingChain(g))
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
+	dep, err := l.Load(path)
+	if err != nil {
+		var le *LoadError
+		if errors.As(err, &le) {
+			fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (loading %s failed: %s)", msg, filepath.Base(path), le.Msg)
+			fd.Symbol = d.Name
+			return l.fail(f, fd)
+		}
+		return err
+	}
+	if l.lookupModule(d.Name, d.Min, d.Preferred, d.Max, true) == nil {
+		l.unload(dep)
+		for _, m := range l.modules {
+			if m.name == d.Name {
+				return mismatch(m)
+			}
+		}
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s has no MODULE_VERSION(%s))", msg, dep.Name, d.Name)
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
+	f.Deps = append(f.Deps, dep)
+	return nil
+}
+
+// lookupModule finds a loaded module version as modlist_lookup2 does: the
+// preferred version wins at once, else the highest within [min, max]. With
+// ranged false it matches the exact version (modlist_lookup).
+func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *modEntry {
+	var best *modEntry
+	for i := range l.modules {
+		m := &l.modules[i]
+		if m.name != name {
+			continue
+		}
+		if !ranged {
+			if m.version == pref || pref == 0 {
+				return m
+			}
+			continue
+		}
+		if m.version == pref {
+			return m
+		}
+		if m.version >= min && m.version <= max && (best == nil || m.version > best.version) {
+			best = m
+		}
+	}
+	return best
+}
+
+// searchModule finds the file providing d as linker_search_module does:
+// directory by directory of the module path, the first to answer wins; in
+// each, the linker.hints entry with the preferred version, else the highest
+// in range; else NAME.ko (or NAME) in that directory (linker_hints_lookup's
+// fallback).
+func (l *Linker) searchModule(d kobj.Metadata) (string, bool) {
+	for _, dir := range l.opts.ModulePath {
+		if p, ok := l.opts.Hints.lookupIn(dir, d.Name, d.Min, d.Preferred, d.Max); ok {
+			return p, true
+		}
+		for _, cand := range []string{d.Name + ".ko", d.Name} {
+			if p := filepath.Join(dir, cand); l.opts.Exists(p) {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+// loadingChain spells the files being loaded, from g to the newest, for a
+// dependency cycle message.
+func (l *Linker) loadingChain(g *File) string {
+	var names []string
+	on := false
+	for _, f := range l.Files {
+		if f == g {
+			on = true
+		}
+		if on && !f.Loaded {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(append(names, g.Name), " -> ")
+}
+
+func (l *Linker) pathString() string {
+	if len(l.opts.ModulePath) == 0 {
+		return "an empty module path"
+	}
+	return strings.Join(l.opts.ModulePath, ";")
+}
