@@ -116,20 +116,34 @@ func (l *Linker) register(name string, f *File) {
 // define, it is taken to be the kernel's (compiled in).
 func (l *Linker) assumeModule(name string, by *File) {
 	if l.AssumedModules == nil {
-		l.AssumedModules = map[string][]string{}
+		l.AssumedModules = map[string]*Assumed{}
 	}
-	for _, n := range l.AssumedModules[name] {
+	a := l.AssumedModules[name]
+	if a == nil {
+		a = &Assumed{}
+		l.AssumedModules[name] = a
+	}
+	for _, n := range a.By {
 		if n == by.Name {
 			return
 		}
 	}
-	l.AssumedModules[name] = append(l.AssumedModules[name], by.Name)
+	a.By = append(a.By, by.Name)
+}
+
+// Assumed is a module depended on that, without a kernel, is taken to be
+// compiled into the kernel.
+type Assumed struct {
+	By []string // the files depending on it
+	// Failed names the file of the module path that provides it but could
+	// not be loaded itself ("" when no file provides it).
+	Failed string
 }
 
 // KernelDependencyNote words the kernel-dependency note for the modules
-// taken to be compiled into the kernel (name to dependents), sorted; ok is
-// false when there are none. scan gathers a whole tree's into one.
-func KernelDependencyNote(assumed map[string][]string) (rules.Finding, bool) {
+// taken to be compiled into the kernel, sorted; ok is false when there are
+// none. scan gathers a whole tree's into one.
+func KernelDependencyNote(assumed map[string]*Assumed) (rules.Finding, bool) {
 	if len(assumed) == 0 {
 		return rules.Finding{}, false
 	}
@@ -140,7 +154,7 @@ func KernelDependencyNote(assumed map[string][]string) (rules.Finding, bool) {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, n := range names {
-		by := append([]string(nil), assumed[n]...)
+		by := append([]string(nil), assumed[n].By...)
 		sort.Strings(by)
 		const shown = 3
 		list := strings.Join(by[:min(len(by), shown)], ", ")
@@ -148,9 +162,12 @@ func KernelDependencyNote(assumed map[string][]string) (rules.Finding, bool) {
 			list += fmt.Sprintf(" and %d more", len(by)-shown)
 		}
 		parts[i] = fmt.Sprintf("%s (needed by %s)", n, list)
+		if f := assumed[n].Failed; f != "" {
+			parts[i] = fmt.Sprintf("%s (needed by %s; %s provides it but does not load itself)", n, list, f)
+		}
 	}
 	fd := rules.New(rules.KernelDependency, "",
-		"no kernel given, and no file in the module path provides %d module%s depended on: taken to be compiled into the kernel: %s",
+		"no kernel given, and no file in the module path provides %d module%s depended on, or none that loads: taken to be compiled into the kernel: %s",
 		len(names), plural(len(names)), strings.Join(parts, "; "))
 	return fd, true
 }
@@ -198,6 +215,14 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 	dep, err := l.Load(path)
 	if err != nil {
 		var le *LoadError
+		if errors.As(err, &le) && l.synthetic {
+			// Without a kernel, the module may as well be compiled in (as
+			// GENERIC has wlan, cam, ...): the file's own failure is
+			// reported when it is checked, not again on every dependent.
+			l.assumeModule(d.Name, f)
+			l.AssumedModules[d.Name].Failed = filepath.Base(path)
+			return nil
+		}
 		if errors.As(err, &le) {
 			fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (loading %s failed: %s)", msg, filepath.Base(path), le.Msg)
 			fd.Symbol = d.Name

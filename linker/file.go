@@ -3,6 +3,7 @@ package linker
 import (
 	"debug/elf"
 	"fmt"
+	"path/filepath"
 
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
@@ -138,7 +139,10 @@ func (f *File) resolve(name string, deps bool) (uint64, *File, *kobj.Symbol, boo
 			}
 		}
 	}
-	if f.l.synthetic && deps && f.l.Kernel == nil && !f.definedElsewhere(name) {
+	if f.l.synthetic && deps && f.l.Kernel == nil {
+		if owner := f.definedElsewhere(name); owner != "" {
+			f.l.shadow(f, owner, name)
+		}
 		return f.l.syntheticSymbol(name), nil, nil, true
 	}
 	return 0, nil, nil, false
@@ -270,14 +274,17 @@ func (f *File) write(a uint64, n int, v uint64) bool {
 
 func hexAddr(v uint64) string { return fmt.Sprintf("%#x", v) }
 
-// definedElsewhere reports whether a module other than f and its
-// dependencies defines name: without a kernel, such a symbol is not taken
-// to be the kernel's (the stand-in assumption is about symbols no module
-// defines), so its lookup fails as the kernel's would.
-func (f *File) definedElsewhere(name string) bool {
+// definedElsewhere names a module other than f and its dependencies that
+// defines name, or "": without a kernel such a symbol is still taken to be
+// the kernel's (GENERIC compiles in many a module's code), but the report
+// says which module defines it.
+func (f *File) definedElsewhere(name string) string {
 	if de := f.l.opts.DefinedElsewhere; de != nil {
 		if p := de(name); p != "" && p != f.Obj.Path {
-			return true
+			if g, err := f.l.opts.Open(p); err == nil && f.dependsOn(g) {
+				return "" // another build of a module f does depend on
+			}
+			return filepath.Base(p)
 		}
 	}
 	for _, g := range f.l.Files {
@@ -285,7 +292,20 @@ func (f *File) definedElsewhere(name string) bool {
 			continue
 		}
 		if s, ok := g.lookupSymbol(name); ok && s.Defined() {
-			return true
+			return g.Name
+		}
+	}
+	return ""
+}
+
+// dependsOn reports whether f declares a MODULE_DEPEND on a module g
+// provides.
+func (f *File) dependsOn(g *kobj.File) bool {
+	for _, d := range f.Obj.Depends() {
+		for _, m := range g.Metadata {
+			if m.Type == kobj.MDTVersion && m.Name == d.Name {
+				return true
+			}
 		}
 	}
 	return false

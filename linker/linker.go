@@ -70,7 +70,11 @@ type Linker struct {
 	// AssumedModules lists, without a kernel, the modules depended on that
 	// no file of the module path provides, taken to be compiled into the
 	// kernel, with the files depending on each (in load order).
-	AssumedModules map[string][]string
+	AssumedModules map[string]*Assumed
+	// Shadowed lists, without a kernel, the symbols taken to be the
+	// kernel's although a module the file does not depend on defines
+	// them: file, then defining file, then symbols.
+	Shadowed map[string]map[string][]string
 
 	opts    Options
 	modules []modEntry // the kernel's found_modules list (MDT_VERSION records)
@@ -263,6 +267,7 @@ func (l *Linker) LoadAll(paths []string) error {
 	if fd, ok := KernelDependencyNote(l.AssumedModules); ok {
 		l.report(fd)
 	}
+	l.reportShadowed()
 	return nil
 }
 

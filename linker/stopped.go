@@ -3,6 +3,9 @@ package linker
 import (
 	"debug/elf"
 	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
@@ -93,4 +96,57 @@ func relocPlace(o *kobj.File, t *kobj.RelocTable, r *kobj.Reloc) string {
 		return fmt.Sprintf("%s+%#x", t.Target.Name, r.Offset)
 	}
 	return fmt.Sprintf("%#x", r.Offset)
+}
+
+// shadow records that f's symbol name, taken to be the kernel's, is
+// defined by module file owner, on which f does not depend.
+func (l *Linker) shadow(f *File, owner, name string) {
+	if l.Shadowed == nil {
+		l.Shadowed = map[string]map[string][]string{}
+	}
+	m := l.Shadowed[f.Obj.Path]
+	if m == nil {
+		m = map[string][]string{}
+		l.Shadowed[f.Obj.Path] = m
+	}
+	m[owner] = append(m[owner], name)
+}
+
+// reportShadowed words one note per file and defining module: without a
+// kernel, kldcheck cannot tell an undeclared dependency (an error on a
+// kernel without that code) from a symbol the kernel also has.
+func (l *Linker) reportShadowed() {
+	files := make([]string, 0, len(l.Shadowed))
+	for p := range l.Shadowed {
+		files = append(files, p)
+	}
+	sort.Strings(files)
+	for _, p := range files {
+		owners := make([]string, 0, len(l.Shadowed[p]))
+		for o := range l.Shadowed[p] {
+			owners = append(owners, o)
+		}
+		sort.Strings(owners)
+		for _, o := range owners {
+			syms := dedupSorted(l.Shadowed[p][o])
+			fd := rules.New(rules.UndeclaredDependency, p,
+				"%s uses %s, defined in %s, which it does not MODULE_DEPEND on; without a kernel this is taken to be the kernel's own "+
+					"(GENERIC compiles much of such code in); with --kernel, kldcheck tells whether the load fails (\"link_elf: symbol %s undefined\")",
+				filepath.Base(p), strings.Join(syms, ", "), o, syms[0])
+			fd.Severity, fd.Symbol, fd.Owner = rules.Note, syms[0], o
+			l.report(fd)
+		}
+	}
+}
+
+func dedupSorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
 }

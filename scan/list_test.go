@@ -25,8 +25,9 @@ func TestScanDirectoryOrder(t *testing.T) {
 	copyFile(t, filepath.Join(src, "vnet_user.ko"), filepath.Join(good, "vnet_user.ko"))
 	// The same module in another build: its set_vnet is too big to load.
 	copyFile(t, filepath.Join(src, "bigvnet.ko"), filepath.Join(bad, "vnet_owner.ko"))
+	kernel := filepath.Join(src, "kernel")
 	for _, order := range [][]string{{good, bad}, {bad, good}} {
-		res, err := Run(Options{Dirs: order})
+		res, err := Run(Options{Dirs: order, Kernel: kernel})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +46,22 @@ func TestScanDirectoryOrder(t *testing.T) {
 		failed := len(user) > 0
 		if failed != (order[0] == bad) {
 			t.Errorf("order %v: vnet_user.ko findings %v", order, user)
+		}
+	}
+	// Without a kernel, a dependency whose file does not load may be
+	// compiled into the kernel: vnet_user.ko is not failed for it, and the
+	// note says which file did not load.
+	res, err := Run(Options{Dirs: []string{bad, good}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := byRuleIn(res, rules.KernelDependency)
+	if len(notes) != 1 || !strings.Contains(notes[0].Message, "vnet_owner (needed by vnet_user.ko; vnet_owner.ko provides it but does not load itself)") {
+		t.Errorf("kernel-dependency notes: %v", notes)
+	}
+	for _, m := range res.Modules {
+		if filepath.Base(m.Path) == "vnet_user.ko" && len(m.Findings) != 0 {
+			t.Errorf("vnet_user.ko: %v", m.Findings)
 		}
 	}
 }

@@ -133,7 +133,7 @@ func Run(opts Options) (*Result, error) {
 	}
 
 	out := make([]Module, len(good))
-	assumed := make([]map[string][]string, len(good))
+	assumed := make([]map[string]*linker.Assumed, len(good))
 	var mu sync.Mutex
 	done := 0
 	parallel(len(good), jobs, func(i int) {
@@ -150,14 +150,18 @@ func Run(opts Options) (*Result, error) {
 	}
 	// The modules no file provides, taken to be the kernel's: one note for
 	// the whole tree.
-	all := map[string][]string{}
+	all := map[string]*linker.Assumed{}
 	for _, a := range assumed {
-		for name, by := range a {
-			all[name] = append(all[name], by...)
+		for name, x := range a {
+			if all[name] == nil {
+				all[name] = &linker.Assumed{}
+			}
+			all[name].By = append(all[name].By, x.By...)
+			all[name].Failed = max(all[name].Failed, x.Failed)
 		}
 	}
-	for name := range all {
-		all[name] = dedup(all[name])
+	for _, a := range all {
+		a.By = dedup(a.By)
 	}
 	if fd, ok := linker.KernelDependencyNote(all); ok {
 		res.Findings = append(res.Findings, fd)
@@ -219,7 +223,7 @@ func parallel(n, jobs int, fn func(i int)) {
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) (Module, map[string][]string) {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
 		DefinedElsewhere: exported})
