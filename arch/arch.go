@@ -63,6 +63,10 @@ type Arch struct {
 	// ModuleType is the ELF type of a kernel module: ET_REL where sys/conf/kmod.mk
 	// links modules with ld -r (amd64), ET_DYN where it links shared objects.
 	ModuleType elf.Type
+	// FirstRelease is the first FreeBSD release (major*100000 + minor*1000,
+	// as __FreeBSD_version) with this MACHINE_ARCH; 0 for those older than
+	// every profile. A profile of an earlier release cannot apply to it.
+	FirstRelease int
 	// LinkElfObj is true where the kernel has link_elf_obj.c, the class
 	// that loads relocatable (ET_REL) files (sys/conf/files.amd64 only);
 	// elsewhere link_elf.c refuses them and kldload fails ("unsupported
@@ -153,6 +157,12 @@ func Find(class elf.Class, data elf.Data, machine elf.Machine) (*Arch, bool) {
 		}
 	}
 	return nil, false
+}
+
+// PredatesRelease reports whether a release (a __FreeBSD_version) is older
+// than the architecture, and spells the architecture's first release.
+func (a *Arch) PredatesRelease(osreldate int) (bool, string) {
+	return osreldate < a.FirstRelease, fmt.Sprintf("FreeBSD %d.%d", a.FirstRelease/100000, a.FirstRelease%100000/1000)
 }
 
 // ByName returns the architecture called name (FreeBSD's MACHINE_ARCH).

@@ -8,7 +8,7 @@ import "debug/elf"
 // S+A) and IRELATIVE in the global pass.
 var ARM64 = register(&Arch{
 	Name: "arm64", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_AARCH64,
-	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8,
+	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8, FirstRelease: 1100000, // FreeBSD 11.0
 	typeName: func(t uint32) string { return elf.R_AARCH64(t).String() },
 	Relocs: []Reloc{
 		{uint32(elf.R_AARCH64_NONE), None, 0},

@@ -7,7 +7,7 @@ import "debug/elf"
 // local pass; ABS32 and JUMP_SLOT in the global pass. There is no GLOB_DAT.
 var ARMV7 = register(&Arch{
 	Name: "armv7", Class: elf.ELFCLASS32, Data: elf.ELFDATA2LSB, Machine: elf.EM_ARM,
-	ModuleType: elf.ET_DYN, RELA: false, PtrSize: 4,
+	ModuleType: elf.ET_DYN, RELA: false, PtrSize: 4, FirstRelease: 1200000, // FreeBSD 12.0 (armv7 MACHINE_ARCH)
 	typeName: func(t uint32) string { return elf.R_ARM(t).String() },
 	Relocs: []Reloc{
 		{uint32(elf.R_ARM_NONE), None, 0},

@@ -25,6 +25,6 @@ var POWERPC64 = register(&Arch{
 // POWERPC64LE is little-endian 64-bit PowerPC, otherwise as POWERPC64.
 var POWERPC64LE = register(&Arch{
 	Name: "powerpc64le", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_PPC64,
-	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8,
+	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8, FirstRelease: 1300000, // FreeBSD 13.0
 	typeName: powerpc64Name, Relocs: powerpc64Relocs,
 })

@@ -7,7 +7,7 @@ import "debug/elf"
 // every type in both passes.
 var RISCV64 = register(&Arch{
 	Name: "riscv64", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_RISCV,
-	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8,
+	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8, FirstRelease: 1200000, // FreeBSD 12.0
 	typeName: func(t uint32) string { return elf.R_RISCV(t).String() },
 	names:    map[uint32]string{rRISCVIRelative: "R_RISCV_IRELATIVE"},
 	Relocs: []Reloc{

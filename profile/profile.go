@@ -5,7 +5,10 @@ package profile
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Profile is the kernel-linker behaviour of one FreeBSD release line.
@@ -116,22 +119,74 @@ func All() []*Profile { return append([]*Profile(nil), all...) }
 // Newest returns the profile of the newest release.
 func Newest() *Profile { return all[len(all)-1] }
 
-// ByName returns the profile called name.
+// ByName returns the profile with exactly this name.
 func ByName(name string) (*Profile, error) {
 	for _, p := range all {
 		if p.Name == name {
 			return p, nil
 		}
 	}
+	return nil, fmt.Errorf("unknown profile %q (%s)", name, known())
+}
+
+func known() string {
 	names := make([]string, len(all))
 	for i, p := range all {
 		names[i] = p.Name
 	}
-	return nil, fmt.Errorf("unknown profile %q (known: %v)", name, names)
+	return "known: " + strings.Join(names, ", ") + ", or a release such as 13, 13.2, freebsd-15, 14.1-RELEASE"
 }
 
-// ForOSRelDate returns the newest profile whose release is at or below
-// osreldate, or the oldest when osreldate predates them all.
+// Release is a FreeBSD release as users name it, and the profile that
+// governs its kernel linker.
+type Release struct {
+	Major, Minor int
+	// OSRelDate stands for the release: the last __FreeBSD_version of its
+	// minor line (major*100000 + minor*1000 + 999), since X.Y-RELEASE is
+	// not X0Y000 (9.0-RELEASE is 900044, 14.0-RELEASE 1400097).
+	OSRelDate int
+	Profile   *Profile
+}
+
+// String spells the release, as FreeBSD 13.2.
+func (r Release) String() string { return fmt.Sprintf("FreeBSD %d.%d", r.Major, r.Minor) }
+
+// Resolve reads a --profile argument: a profile's own name, or a release
+// as users name it (15, 13.2, freebsd-13, FreeBSD-14.1-RELEASE,
+// 15.0-CURRENT), which selects the newest profile not later than that
+// release. The Release is zero when a profile was named exactly.
+func Resolve(arg string) (*Profile, Release, error) {
+	if p, err := ByName(arg); err == nil {
+		return p, Release{}, nil
+	}
+	m := reRelease.FindStringSubmatch(strings.ToLower(strings.TrimSpace(arg)))
+	if m == nil {
+		return nil, Release{}, fmt.Errorf("unknown profile %q (%s)", arg, known())
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor := 0
+	if m[2] != "" {
+		minor, _ = strconv.Atoi(m[2])
+	}
+	if major < oldestMajor || major > newestMajor || minor > 99 {
+		return nil, Release{}, fmt.Errorf("unknown profile %q: kldcheck knows FreeBSD %d to %d (%s)", arg, oldestMajor, newestMajor, known())
+	}
+	r := Release{Major: major, Minor: minor, OSRelDate: major*100000 + minor*1000 + 999}
+	r.Profile = ForOSRelDate(r.OSRelDate)
+	return r.Profile, r, nil
+}
+
+// The release lines kldcheck models: from the first with VNET module space
+// (8.x) to the current one.
+const (
+	oldestMajor = 8
+	newestMajor = 15
+)
+
+var reRelease = regexp.MustCompile(`^(?:freebsd[- ]?)?(\d+)(?:\.(\d+))?(?:-(?:release|stable|current|beta\d*|rc\d*|alpha\d*)(?:-p\d+)?)?$`)
+
+// ForOSRelDate returns the newest profile whose OSRelDate is not later than
+// osreldate (the oldest for anything older).
 func ForOSRelDate(osreldate int) *Profile {
 	i := sort.Search(len(all), func(i int) bool { return all[i].OSRelDate > osreldate })
 	if i == 0 {
@@ -149,4 +204,15 @@ func (p *Profile) Accepts(archName, relocName string) bool {
 		}
 	}
 	return true
+}
+
+// End is the first __FreeBSD_version the next profile governs (max int for
+// the newest): the profile applies to [OSRelDate, End).
+func (p *Profile) End() int {
+	for i, q := range all {
+		if q == p && i+1 < len(all) {
+			return all[i+1].OSRelDate
+		}
+	}
+	return int(^uint(0) >> 1)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
@@ -36,6 +37,10 @@ type Options struct {
 	Profile *profile.Profile // nil: from the kernel, else the newest
 	// Jobs is the number of modules checked at once (0: all cores).
 	Jobs int
+	// CheckArch, when set, is asked about the architecture of each module
+	// read; an error stops the scan (a profile older than the
+	// architecture).
+	CheckArch func(a *arch.Arch) error
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
 }
@@ -110,6 +115,11 @@ func Run(opts Options) (*Result, error) {
 			fd := rules.New(rules.BadFile, p, "%s", strings.TrimPrefix(err.Error(), p+": "))
 			res.Modules = append(res.Modules, Module{Path: p, Findings: []rules.Finding{fd}})
 			continue
+		}
+		if opts.CheckArch != nil {
+			if err := opts.CheckArch(f.Arch); err != nil {
+				return nil, err
+			}
 		}
 		byPath[p] = f
 		good = append(good, p) // in module-path order

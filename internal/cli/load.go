@@ -3,12 +3,14 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
@@ -18,7 +20,8 @@ import (
 // simFlags are the flags of load and check.
 type simFlags struct {
 	kernel, profile, path, format string
-	formats                       []string // those the command writes
+	formats                       []string  // those the command writes
+	stderr                        io.Writer // for notes on the command line itself
 }
 
 func (s *simFlags) add(cmd *cobra.Command) {
@@ -41,11 +44,28 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 		}
 		opts.Kernel = k
 	}
+	// Every file named is read first: for the profile's architecture check,
+	// and so that an undefined symbol another of them defines is an
+	// undeclared dependency whatever the order of the arguments (the
+	// first, by path, to define it is named).
+	named := map[string]*kobj.File{}
+	var archs []*arch.Arch
+	for _, m := range modules {
+		f, err := kobj.Open(m)
+		if err != nil {
+			return nil, &exitError{ExitUsage, err}
+		}
+		named[m] = f
+		archs = append(archs, f.Arch)
+	}
 	switch {
 	case s.profile != "":
-		p, err := profile.ByName(s.profile)
+		p, note, err := resolveProfile(s.profile, archs)
 		if err != nil {
-			return nil, usageErr("%v", err)
+			return nil, err
+		}
+		if note != "" {
+			fmt.Fprintf(s.stderr, "kldcheck: note: %s\n", note)
 		}
 		opts.Profile = p
 	case opts.Kernel != nil && opts.Kernel.OSRelDate != 0:
@@ -63,17 +83,6 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 				opts.ModulePath = append(opts.ModulePath, d)
 			}
 		}
-	}
-	// Every file named is read first: an undefined symbol that another of
-	// them defines is an undeclared dependency whatever the order of the
-	// arguments (the first, by path, to define it is named).
-	named := map[string]*kobj.File{}
-	for _, m := range modules {
-		f, err := kobj.Open(m)
-		if err != nil {
-			return nil, &exitError{ExitUsage, err}
-		}
-		named[m] = f
 	}
 	opts.Open = func(p string) (*kobj.File, error) {
 		if f, ok := named[p]; ok {
@@ -107,6 +116,7 @@ func newSimCmd(name, short string, formats []string, show func(cmd *cobra.Comman
 		Short: short,
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			s.stderr = cmd.ErrOrStderr()
 			l, err := s.simulate(args)
 			if err != nil {
 				return err

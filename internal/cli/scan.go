@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -9,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/kldcheck/kldcheck/profile"
+	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/scan"
 )
@@ -50,11 +52,18 @@ func newScanCmd() *cobra.Command {
 				}
 			}
 			if prof != "" {
-				p, err := profile.ByName(prof)
+				p, note, err := resolveProfile(prof, nil)
 				if err != nil {
-					return usageErr("%v", err)
+					return err
+				}
+				if note != "" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %s\n", note)
 				}
 				opts.Profile = p
+				opts.CheckArch = func(a *arch.Arch) error {
+					_, _, err := resolveProfile(prof, []*arch.Arch{a})
+					return err
+				}
 			}
 			stderr := cmd.ErrOrStderr()
 			if f, ok := stderr.(*os.File); ok && !noProgress && term.IsTerminal(int(f.Fd())) {
@@ -68,6 +77,10 @@ func newScanCmd() *cobra.Command {
 				defer bar.Finish()
 			}
 			res, err := scan.Run(opts)
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err
+			}
 			if err != nil {
 				return &exitError{ExitUsage, err}
 			}

@@ -1,0 +1,32 @@
+package profile
+
+import "testing"
+
+// Releases as users name them select the profile governing them: the
+// newest whose first __FreeBSD_version is not later than the release's.
+func TestResolveReleases(t *testing.T) {
+	for arg, want := range map[string]string{
+		"freebsd-14": "freebsd-14", "14": "freebsd-14", "15": "freebsd-14", "freebsd-15": "freebsd-14",
+		"15.0-CURRENT": "freebsd-14", "FreeBSD-14.1-RELEASE": "freebsd-14", "14.2-RELEASE-p3": "freebsd-14",
+		"13": "freebsd-12.1", "13.2": "freebsd-12.1", "freebsd-13": "freebsd-12.1", "12.4": "freebsd-12.1",
+		"12": "freebsd-9.0", "12.0": "freebsd-9.0", "11.4-STABLE": "freebsd-9.0", "9": "freebsd-9.0",
+		"8.2": "freebsd-8.2", "freebsd-8.2": "freebsd-8.2", "8.4": "freebsd-8.2",
+	} {
+		p, rel, err := Resolve(arg)
+		if err != nil || p.Name != want {
+			t.Errorf("%s: %v %v, want %s", arg, p, err, want)
+			continue
+		}
+		if (rel.Major == 0) != (arg == p.Name) {
+			t.Errorf("%s: release %+v", arg, rel)
+		}
+		if rel.Major != 0 && (rel.OSRelDate < p.OSRelDate || rel.OSRelDate >= p.End()) {
+			t.Errorf("%s: %s (%d) is outside %s's range [%d, %d)", arg, rel, rel.OSRelDate, p.Name, p.OSRelDate, p.End())
+		}
+	}
+	for _, bad := range []string{"16", "7.4", "freebsd-1.0", "latest", "14.x", ""} {
+		if p, _, err := Resolve(bad); err == nil {
+			t.Errorf("%q accepted as %s", bad, p.Name)
+		}
+	}
+}
