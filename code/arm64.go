@@ -15,23 +15,27 @@ func init() {
 }
 
 // arm64 follows the AArch64 forms of PC-relative addressing: adr, adrp+add,
-// adrp+ldr/str with an unsigned offset (AAPCS64: arguments in x0-x7, x0-x18
-// and x30 clobbered by calls).
+// adrp+ldr/str with an unsigned offset, calls (bl, blr; abi.go: AAPCS64)
+// and the stack words their arguments past x7 are stored to.
 type arm64 struct{}
 
-var arm64Args = []int{0, 1, 2, 3, 4, 5, 6, 7}
+// arm64SP numbers the stack pointer in the state, apart from the zero
+// register (31), which shares its encoding.
+const arm64SP = 32
 
 func (arm64) minLen() int { return 4 }
 
-// reg maps an arm64asm register to its number 0-30, 31 for the zero register
-// or sp; ok is false for other registers.
+// arm64Reg maps an arm64asm register to its number 0-30, 31 for the zero
+// register, arm64SP for sp; ok is false for other registers.
 func arm64Reg(a arm64asm.Arg) (int, bool) {
 	var r arm64asm.Reg
 	switch x := a.(type) {
 	case arm64asm.Reg:
 		r = x
 	case arm64asm.RegSP:
-		r = arm64asm.Reg(x)
+		if r = arm64asm.Reg(x); r == arm64asm.SP || r == arm64asm.WSP {
+			return arm64SP, true
+		}
 	default:
 		return 0, false
 	}
@@ -122,28 +126,38 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 	case arm64asm.ADR:
 		if off, ok := in.Args[1].(arm64asm.PCRel); ok {
 			t := pc + uint64(off)
-			st.set(dst, value{t, true})
+			st.set(dst, value{t, pcrel})
 			st.access(pc, text(), "address", t)
 			return 4
 		}
 	case arm64asm.ADRP:
 		if off, ok := in.Args[1].(arm64asm.PCRel); ok {
-			st.set(dst, value{pc&^0xfff + uint64(off), true})
+			st.set(dst, value{pc&^0xfff + uint64(off), pcrel})
 			return 4
 		}
-	case arm64asm.ADD:
-		// ADD (immediate): imm12 in bits 21:10, optionally shifted by 12
-		// (bit 22); x/arch keeps the immediate unexported.
-		if enc&0x1f000000 == 0x11000000 && enc&(1<<30) == 0 {
+	case arm64asm.ADD, arm64asm.SUB:
+		// ADD/SUB (immediate): imm12 in bits 21:10, optionally shifted by
+		// 12 (bit 22), bit 30 set for SUB; x/arch keeps the immediate
+		// unexported.
+		if enc&0x1f000000 == 0x11000000 {
 			src, _ := arm64Reg(in.Args[1])
 			if v, ok := st.get(src); ok && src != 31 {
 				imm := uint64(enc>>10) & 0xfff
 				if enc&(1<<22) != 0 {
 					imm <<= 12
 				}
-				nv := value{v.v + imm, v.pcrel}
+				if enc&(1<<30) != 0 {
+					imm = -imm
+				}
+				nv, ok := v.plus(imm)
+				if !ok {
+					break
+				}
+				if enc>>31 == 0 {
+					nv = nv.wrap32()
+				}
 				st.set(dst, nv)
-				if v.pcrel {
+				if v.k == pcrel && in.Op == arm64asm.ADD {
 					st.access(pc, text(), "address", nv.v)
 				}
 				return 4
@@ -152,15 +166,15 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 	case arm64asm.MOV, arm64asm.MOVZ:
 		switch a := in.Args[1].(type) {
 		case arm64asm.Imm:
-			st.set(dst, value{uint64(a.Imm), false})
+			st.set(dst, value{uint64(a.Imm), konst})
 			return 4
 		case arm64asm.Imm64:
-			st.set(dst, value{a.Imm, false})
+			st.set(dst, value{a.Imm, konst})
 			return 4
 		default:
 			if src, ok := arm64Reg(a); ok {
 				if src == 31 && (a == arm64asm.Arg(arm64asm.XZR) || a == arm64asm.Arg(arm64asm.WZR)) {
-					st.set(dst, value{0, false})
+					st.set(dst, value{0, konst})
 				} else if v, ok := st.get(src); ok {
 					st.set(dst, v)
 				} else {
@@ -170,13 +184,13 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 			}
 		}
 	case arm64asm.BL:
-		if off, ok := in.Args[0].(arm64asm.PCRel); ok {
-			st.call(pc, pc+uint64(off), arm64Args)
-		}
-		for r := 0; r <= 18; r++ {
-			st.clear(r)
-		}
-		st.clear(30)
+		off, ok := in.Args[0].(arm64asm.PCRel)
+		st.call(pc, 4, value{pc + uint64(off), konst}, ok)
+		return 4
+	case arm64asm.BLR:
+		r, _ := arm64Reg(in.Args[0])
+		t, ok := st.get(r)
+		st.call(pc, 4, t, ok)
 		return 4
 	case arm64asm.BR:
 		st.endsStub = true
@@ -192,21 +206,112 @@ func (arm64) step(code []byte, pc uint64, st *state) int {
 	// general registers): address = base + imm12 << size.
 	if enc&0x3f000000 == 0x39000000 {
 		if m, ok := in.Args[1].(arm64asm.MemImmediate); ok {
-			if v, ok := st.get(int(arm64asm.Reg(m.Base) - arm64asm.X0)); ok && v.pcrel {
-				size := enc >> 30
+			b, _ := arm64Reg(m.Base)
+			size, opc := enc>>30, enc>>22&3
+			if v, ok := st.get(b); ok {
 				t := v.v + uint64(enc>>10&0xfff)<<size
-				kind := "store"
-				if enc&(1<<22) != 0 {
-					kind = "load"
+				kind := map[bool]string{true: "store", false: "load"}[opc == 0]
+				switch {
+				case v.k == pcrel:
+					st.access(pc, text(), kind, t)
+					if opc == 1 && size == 3 && hasDst {
+						st.set(dst, value{t, loaded}) // ldr xN from a GOT slot
+						return 4
+					}
+				case v.k == frame && opc == 0:
+					w, known := arm64Value(st, dst)
+					st.store(t, 1<<size, w, known)
+					return 4
+				case v.k == frame && opc == 1 && size == 3 && hasDst:
+					if w, known := st.load(t, 8); known {
+						st.set(dst, w)
+						return 4
+					}
 				}
-				st.access(pc, text(), kind, t)
 			}
 		}
+	}
+	if arm64Frame(in, st) {
+		return 4
 	}
 	if hasDst && writesFirst(in.Op.String()) {
 		st.clear(dst)
 	}
 	return 4
+}
+
+// arm64Value is register r's value, the zero register reading as 0.
+func arm64Value(st *state, r int) (value, bool) {
+	if r == 31 {
+		return value{0, konst}, true
+	}
+	return st.get(r)
+}
+
+// arm64Frame models the other immediate-offset loads and stores
+// (unscaled, pre- and post-indexed single registers; register pairs):
+// their write-back to the base register (the stack pointer in prologues
+// and epilogues), and the stack words stored. It returns true for a store
+// it has modelled.
+func arm64Frame(in arm64asm.Inst, st *state) bool {
+	enc := in.Enc
+	rn := int(enc >> 5 & 31)
+	if rn == 31 {
+		rn = arm64SP
+	}
+	var imm, scale int64
+	// idx is bits 24:23 (pairs) or 11:10: 1 post-indexed, 3 pre-indexed.
+	var idx uint32
+	pair := enc>>27&7 == 5 && enc>>25&1 == 0 // LDP/STP family
+	switch {
+	case pair:
+		idx, scale = enc>>23&3, 4<<(enc>>31)
+		if enc>>26&1 != 0 { // SIMD&FP registers
+			scale = 4 << (enc >> 30)
+		}
+		imm = (int64(enc>>15&0x7f) << 57 >> 57) * scale
+	case enc>>27&7 == 7 && enc>>24&3 == 0 && enc>>21&1 == 0: // LDR/STR (imm9)
+		idx, scale = enc>>10&3, 1<<(enc>>30)
+		imm = int64(enc>>12&0x1ff) << 55 >> 55
+		if idx == 2 { // unprivileged
+			return false
+		}
+	default:
+		return false
+	}
+	base, known := st.get(rn)
+	addr, ok := base.plus(uint64(imm))
+	if idx == 1 {
+		addr, ok = base, true
+	}
+	ok = ok && known
+	store := enc>>22&1 == 0 && enc>>26&1 == 0
+	if store && ok && addr.k == frame {
+		n := 1
+		if pair {
+			n = 2
+		}
+		for i, a := range in.Args[:n] {
+			r, _ := arm64Reg(a)
+			w, k := arm64Value(st, r)
+			st.store(addr.v+uint64(i)*uint64(scale), uint64(scale), w, k)
+		}
+	}
+	if pair && !store && enc>>26&1 == 0 {
+		for _, a := range in.Args[:2] {
+			if r, ok := arm64Reg(a); ok {
+				st.clear(r)
+			}
+		}
+	}
+	if idx == 1 || idx == 3 { // write-back
+		if nb, ok := base.plus(uint64(imm)); ok && known {
+			st.set(rn, nb)
+		} else {
+			st.clear(rn)
+		}
+	}
+	return store || pair
 }
 
 // writesFirst reports whether an AArch64 mnemonic writes its first operand:

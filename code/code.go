@@ -4,16 +4,16 @@
 // calls with which constant arguments. The kernel linker only sees
 // relocations; this package sees the instructions, where the EN-23:08 hazard
 // (lld relaxing GOT loads into PC-relative address computations) and the VM
-// misuse of seed 002 live.
+// misuse of the VirtualBox pmap_enter report live.
 //
-// Each architecture is one file (arm64.go, riscv64.go, x86.go, ppc64.go) providing a
-// machine: a decoder step that keeps a small register-constant state.
+// Each architecture is one file (arm64.go, arm.go, riscv64.go, x86.go,
+// ppc64.go) providing a machine: a decoder step that keeps a small
+// register-constant state (state.go), with the calling conventions in abi.go.
 package code
 
 import (
 	"debug/elf"
 	"sort"
-	"strconv"
 	"sync"
 
 	"github.com/kldcheck/kldcheck/kobj"
@@ -30,65 +30,40 @@ type Access struct {
 	Target uint64 // the address formed or reached
 }
 
-// Call is a direct call.
+// Call is a call: direct (Target), or through a slot the kernel linker fills
+// (Slot: a GOT or TOC entry, or a literal-pool word, loaded into the
+// register called through, as powerpc's -mlongcall code does).
 type Call struct {
 	Addr   uint64
 	Func   string
 	Offset uint64
 	Target uint64
+	Slot   uint64
 	// Callee names the function called: a function of the module, or the
 	// imported symbol its PLT slot or relocation names; empty when unknown.
 	Callee string
-	// Args holds the argument registers known to be constant at the call.
+	// Args holds the argument words known to be constant at the call, by
+	// ABI position (see ArgName): registers, then stack words.
 	Args map[int]uint64
+
+	len  int           // the call instruction's length
+	regs map[int]value // the registers at the call, to follow a PLT stub
 }
 
 // Result is what one file's code does.
 type Result struct {
 	Accesses []Access
 	Calls    []Call
+	// Gaps is what the scan could not read: a check finding nothing in the
+	// result has not seen this code.
+	Gaps []Gap
 }
 
-// value is what a register is known to hold.
-type value struct {
-	v     uint64
-	pcrel bool // derived from the program counter
-}
-
-// state is the register-constant state of a linear scan through a function.
-type state struct {
-	regs     map[int]value
-	fn       string
-	fnStart  uint64
-	accesses []Access
-	calls    []Call
-	// endsStub is set by an indirect jump (the end of a PLT stub), nop by a
-	// no-operation (padding).
-	endsStub, nop bool
-	// popNext is where an i386 "call 1f; 1: pop %reg" pops the PC.
-	popNext uint64
-}
-
-func (s *state) set(r int, v value) { s.regs[r] = v }
-func (s *state) clear(r int)        { delete(s.regs, r) }
-func (s *state) reset()             { clear(s.regs) }
-func (s *state) get(r int) (value, bool) {
-	v, ok := s.regs[r]
-	return v, ok
-}
-
-func (s *state) access(pc uint64, text, kind string, target uint64) {
-	s.accesses = append(s.accesses, Access{Addr: pc, Func: s.fn, Offset: pc - s.fnStart, Text: text, Kind: kind, Target: target})
-}
-
-func (s *state) call(pc, target uint64, argRegs []int) {
-	c := Call{Addr: pc, Func: s.fn, Offset: pc - s.fnStart, Target: target, Args: map[int]uint64{}}
-	for i, r := range argRegs {
-		if v, ok := s.regs[r]; ok && !v.pcrel {
-			c.Args[i] = v.v
-		}
-	}
-	s.calls = append(s.calls, c)
+// Gap is code a scan could not read: a function (or, Func empty, the whole
+// file) and why, e.g. Thumb code where the decoder reads only ARM code.
+type Gap struct {
+	Func   string
+	Reason string
 }
 
 // machine decodes one architecture's instructions.
@@ -105,13 +80,19 @@ type entrant interface {
 	enter(start uint64, st *state)
 }
 
+// unreadable is a machine that cannot read some functions: it returns why
+// not, "" when it can.
+type unreadable interface {
+	unreadable(fn function) string
+}
+
 // machines holds a constructor per ELF machine and class.
 var machines = map[elf.Machine]func(f *kobj.File) machine{}
 
 // sharedDecoder is a machine whose x/arch decoder writes package state on
-// every decode (arm64asm, riscv64asm and ppc64asm record test coverage in a
-// global slice): its scans are serialised by decodeMu. x86asm writes it only
-// in its own tests and is safe for concurrent use.
+// every decode (arm64asm, armasm, riscv64asm and ppc64asm record test
+// coverage in a global slice): its scans are serialised by decodeMu. x86asm
+// writes it only in its own tests and is safe for concurrent use.
 type sharedDecoder interface{ sharedDecoder() }
 
 var decodeMu sync.Mutex
@@ -129,7 +110,7 @@ type Range struct{ Lo, Hi uint64 }
 // Focus narrows a scan to what a check needs. The zero Focus scans nothing;
 // Everything is what Scan does.
 type Focus struct {
-	// Calls asks for every direct call, named (seed 002's check).
+	// Calls asks for every call, named (the VirtualBox pmap_enter check).
 	Calls bool
 	// Targets asks for the PC-relative accesses into these ranges (the
 	// module's set_vnet and set_pcpu); functions a prefilter clears are
@@ -143,23 +124,26 @@ var Everything = Focus{Calls: true, Targets: []Range{{0, ^uint64(0)}}}
 // Supported reports whether the code of f's architecture can be scanned.
 func Supported(f *kobj.File) bool {
 	_, ok := machines[f.Arch.Machine]
-	return ok
+	return ok && abiOf(f) != nil
 }
 
 // Scan reads every function of the executable sections of f. Addresses are
 // kobj's (link addresses; ET_REL: kobj's layout). A file of an architecture
-// without a machine gives an empty result.
+// without a machine gives a result with one Gap for the whole file.
 func Scan(f *kobj.File) (*Result, error) { return ScanFocused(f, Everything) }
 
 // ScanFocused reads the functions of f that can matter to focus: all of them
 // when it asks for calls, else those a prefilter cannot clear of reaching
 // its targets. Accesses outside the targets may be reported too.
 func ScanFocused(f *kobj.File, focus Focus) (*Result, error) {
-	newM, ok := machines[f.Arch.Machine]
-	if !ok || !focus.Calls && len(focus.Targets) == 0 {
+	if !focus.Calls && len(focus.Targets) == 0 {
 		return &Result{}, nil
 	}
-	m := newM(f)
+	if !Supported(f) {
+		return &Result{Gaps: []Gap{{Reason: "kldcheck has no instruction decoder for " + f.Arch.Machine.String()}}}, nil
+	}
+	m := machines[f.Arch.Machine](f)
+	a := abiOf(f)
 	res := &Result{}
 	if _, shared := m.(sharedDecoder); shared {
 		decodeMu.Lock()
@@ -167,6 +151,7 @@ func ScanFocused(f *kobj.File, focus Focus) (*Result, error) {
 	}
 	pf, canFilter := m.(prefilter)
 	canFilter = canFilter && !focus.Calls
+	skip, canSkip := m.(unreadable)
 	for _, sec := range f.Sections {
 		if !sec.Alloc() || sec.Flags&elf.SHF_EXECINSTR == 0 || sec.Type != elf.SHT_PROGBITS {
 			continue
@@ -176,10 +161,16 @@ func ScanFocused(f *kobj.File, focus Focus) (*Result, error) {
 			return nil, err
 		}
 		for _, fn := range functions(f, sec) {
+			if canSkip {
+				if why := skip.unreadable(fn); why != "" {
+					res.Gaps = append(res.Gaps, Gap{Func: fn.name, Reason: why})
+					continue
+				}
+			}
 			if canFilter && !pf.mayReach(data[fn.start-sec.Addr:fn.end-sec.Addr], fn.start, focus.Targets) {
 				continue
 			}
-			st := &state{regs: map[int]value{}, fn: fn.name, fnStart: fn.base}
+			st := newState(a, fn.name, fn.base)
 			if e, ok := m.(entrant); ok && fn.base == fn.start {
 				e.enter(fn.start, st)
 			}
@@ -199,6 +190,9 @@ func ScanFocused(f *kobj.File, focus Focus) (*Result, error) {
 	if focus.Calls {
 		nameCalls(f, res, m)
 	}
+	for i := range res.Calls {
+		res.Calls[i].regs = nil
+	}
 	return res, nil
 }
 
@@ -206,23 +200,30 @@ type function struct {
 	name       string
 	start, end uint64
 	base       uint64 // what offsets count from: the function, or its section
+	thumb      bool   // an ARM function symbol with the Thumb bit (bit 0) set
 }
 
 // functions splits a section into the functions its symbols name; stretches
-// no symbol covers become "section+offset" pieces.
+// no symbol covers become "section+offset" pieces. An ARM function symbol's
+// bit 0 marks Thumb code, not an address ("ELF for the Arm Architecture"
+// 5.5.3).
 func functions(f *kobj.File, sec *kobj.Section) []function {
 	var fns []function
 	seen := map[uint64]bool{}
 	for _, tab := range [][]kobj.Symbol{f.Symbols, f.DynSymbols} {
 		for _, s := range tab {
-			if s.Type != elf.STT_FUNC || !s.InSection() || int(s.Section) != sec.Index || s.Size == 0 || seen[s.Addr] {
+			addr, thumb := s.Addr, false
+			if f.Arch.Machine == elf.EM_ARM {
+				addr, thumb = addr&^1, addr&1 != 0
+			}
+			if s.Type != elf.STT_FUNC || !s.InSection() || int(s.Section) != sec.Index || s.Size == 0 || seen[addr] {
 				continue
 			}
-			if s.Addr < sec.Addr || s.Addr+s.Size < s.Addr || s.Addr+s.Size > sec.Addr+sec.Size {
+			if addr < sec.Addr || addr+s.Size < addr || addr+s.Size > sec.Addr+sec.Size {
 				continue
 			}
-			seen[s.Addr] = true
-			fns = append(fns, function{s.Name, s.Addr, s.Addr + s.Size, s.Addr})
+			seen[addr] = true
+			fns = append(fns, function{s.Name, addr, addr + s.Size, addr, thumb})
 		}
 	}
 	sort.Slice(fns, func(i, j int) bool { return fns[i].start < fns[j].start })
@@ -233,30 +234,33 @@ func functions(f *kobj.File, sec *kobj.Section) []function {
 			continue // overlapping symbols (aliases): keep the first
 		}
 		if fn.start > cursor {
-			out = append(out, function{sec.Name, cursor, fn.start, sec.Addr})
+			out = append(out, function{name: sec.Name, start: cursor, end: fn.start, base: sec.Addr})
 		}
 		out = append(out, fn)
 		cursor = fn.end
 	}
 	if end := sec.Addr + sec.Size; cursor < end {
-		out = append(out, function{sec.Name, cursor, end, sec.Addr})
+		out = append(out, function{name: sec.Name, start: cursor, end: end, base: sec.Addr})
 	}
 	return out
 }
 
-// argNames spells the argument registers of each machine, by position.
-var argNames = map[elf.Machine][]string{
-	elf.EM_AARCH64: {"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7"},
-	elf.EM_RISCV:   {"a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7"},
-	elf.EM_X86_64:  {"rdi", "rsi", "rdx", "rcx", "r8", "r9"},
-	elf.EM_386:     {"rdi", "rsi", "rdx", "rcx", "r8", "r9"},
-	elf.EM_PPC64:   {"r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"},
-}
-
-// ArgName names argument register i of f's architecture.
-func ArgName(f *kobj.File, i int) string {
-	if names := argNames[f.Arch.Machine]; i < len(names) {
-		return names[i]
+// textAt returns up to n bytes of f's image at address a, from the
+// allocated section holding it; nil when none does.
+func textAt(f *kobj.File, a uint64, n int) []byte {
+	for _, s := range f.Sections {
+		if !s.Alloc() || !s.HasBits() || !s.Contains(a) {
+			continue
+		}
+		data, err := f.Data(s)
+		if err != nil || a-s.Addr >= uint64(len(data)) {
+			return nil
+		}
+		b := data[a-s.Addr:]
+		if len(b) > n {
+			b = b[:n]
+		}
+		return b
 	}
-	return "arg" + strconv.Itoa(i)
+	return nil
 }

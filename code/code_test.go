@@ -38,51 +38,65 @@ func lines(t *testing.T, path string) []string {
 	return out
 }
 
-var (
-	reInsn = regexp.MustCompile(`^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$`)
-	reBL   = regexp.MustCompile(`^0x([0-9a-f]+) <([^>+@]+)(@plt)?>$`)
-)
+var reInsn = regexp.MustCompile(`^\s+([0-9a-f]+):\s+(\S+)\s*(.*)$`)
 
-// Every arm64 bl that llvm-objdump names, kldcheck decodes to the same target
-// and callee (through the PLT stub's GOT slot and its JUMP_SLOT relocation).
-func TestARM64CallsMatchObjdump(t *testing.T) {
-	for _, config := range []string{"arm64", "arm64-lld14-relax", "arm64-lld14-norelax"} {
-		for _, fx := range testutil.Fixtures(t) {
-			if fx.Config != config || fx.Name == "kernel" {
+// Every call llvm-objdump shows in a shared-object module, on every
+// architecture, is decoded at the same address, to the same target, and
+// with the callee objdump names (a function, or a PLT entry: x86, arm64);
+// where the compiler recorded the call site in DWARF (direct calls), with
+// the callee it names at the return address (armv7's PLT stubs, riscv64's
+// auipc+jalr, which objdump does not name); and where the call goes
+// through a slot (powerpc's -mlongcall: ld/lwz, mtctr, bctrl), with the
+// symbol llvm-readelf -r gives the slot. No other call is decoded.
+func TestCallsMatchObjdump(t *testing.T) {
+	configs := map[string]bool{}
+	for _, fx := range testutil.Fixtures(t) {
+		if fx.Name == "kernel" || fx.Config == "amd64" || strings.HasPrefix(fx.Config, "tree-") {
+			continue
+		}
+		configs[fx.Config] = true
+		f, cap := open(t, fx.Config, fx.Name)
+		res, err := Scan(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := map[uint64]Call{}
+		for _, c := range res.Calls {
+			calls[c.Addr] = c
+		}
+		sites := callSites(t, cap+".callsites.txt")
+		relocs := relocSymbols(t, cap+".relocs.txt")
+		where := fx.Config + "/" + fx.Name
+		want := objdumpCalls(t, fx.Config, cap+".objdump.txt")
+		for _, o := range want {
+			c, ok := calls[o.addr]
+			switch {
+			case !ok:
+				t.Errorf("%s: %q at %#x not decoded", where, o.text, o.addr)
 				continue
+			case o.target != 0 && c.Target != o.target:
+				t.Errorf("%s: %q at %#x: target %#x", where, o.text, o.addr, c.Target)
+			case o.callee != "" && c.Callee != o.callee:
+				t.Errorf("%s: %q at %#x: callee %q", where, o.text, o.addr, c.Callee)
+			case sites != nil && sites[o.next] != "" && c.Callee != sites[o.next]:
+				t.Errorf("%s: %q at %#x: callee %q, DWARF call site %q", where, o.text, o.addr, c.Callee, sites[o.next])
+			case c.Slot != 0 && (c.Callee == "" || relocs[c.Slot] != c.Callee):
+				t.Errorf("%s: %q at %#x: callee %q through slot %#x, relocated for %q", where, o.text, o.addr, c.Callee, c.Slot, relocs[c.Slot])
+			case c.Callee == "":
+				t.Errorf("%s: %q at %#x: no callee", where, o.text, o.addr)
 			}
-			f, cap := open(t, config, fx.Name)
-			res, err := Scan(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls := map[uint64]Call{}
-			for _, c := range res.Calls {
-				calls[c.Addr] = c
-			}
-			n := 0
-			for _, l := range lines(t, cap+".objdump.txt") {
-				m := reInsn.FindStringSubmatch(l)
-				if m == nil || m[2] != "bl" {
-					continue
-				}
-				n++
-				addr, _ := strconv.ParseUint(m[1], 16, 64)
-				c, ok := calls[addr]
-				if !ok {
-					t.Errorf("%s/%s: bl at %#x not decoded", config, fx.Name, addr)
-					continue
-				}
-				if b := reBL.FindStringSubmatch(m[3]); b != nil {
-					target, _ := strconv.ParseUint(b[1], 16, 64)
-					if c.Target != target || c.Callee != b[2] {
-						t.Errorf("%s/%s: bl at %#x: %#x %q, objdump %#x %q", config, fx.Name, addr, c.Target, c.Callee, target, b[2])
-					}
-				}
-			}
-			if n != len(res.Calls) {
-				t.Errorf("%s/%s: %d calls decoded, objdump shows %d bl", config, fx.Name, len(res.Calls), n)
-			}
+			delete(sites, o.next)
+		}
+		if len(want) != len(res.Calls) {
+			t.Errorf("%s: %d calls decoded, objdump shows %d", where, len(res.Calls), len(want))
+		}
+		for pc, name := range sites {
+			t.Errorf("%s: DWARF call site of %s returning to %#x: no call objdump shows", where, name, pc)
+		}
+	}
+	for _, c := range []string{"i386", "arm64", "armv7", "riscv64", "powerpc", "powerpc64", "powerpc64le"} {
+		if !configs[c] {
+			t.Errorf("no %s fixtures", c)
 		}
 	}
 }
@@ -122,24 +136,36 @@ func TestAMD64CallsMatchRelocations(t *testing.T) {
 	}
 }
 
-// The seed 002 call pattern as the C source writes it, on three
-// architectures: vm_map_find with a NULL object (second argument), then
-// pmap_enter.
+// The seed 002 call pattern as the C source writes it, on every
+// architecture: vm_map_find(map, NULL, 0, &addr, size, 0, VMFS_ANY_SPACE,
+// VM_PROT_READ | VM_PROT_WRITE, VM_PROT_ALL, 0), then
+// pmap_enter(pmap, va, m, VM_PROT_READ | VM_PROT_WRITE, ... | PMAP_ENTER_WIRED,
+// 0). Argument words (abi.go): the vm_ooffset_t takes two on 32-bit
+// architectures, so the arguments after it come one word later there.
 func TestVMMapCalls(t *testing.T) {
-	for _, config := range []string{"amd64", "arm64", "riscv64"} {
+	for _, config := range []string{"amd64", "i386", "arm64", "armv7", "riscv64", "powerpc", "powerpc64", "powerpc64le"} {
 		f, _ := open(t, config, "vmmap_bad.ko")
 		res, err := Scan(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		after := 5 // the word of vm_map_find's max_addr, 0
+		if f.Arch.PtrSize == 4 {
+			after = 6
+		}
+		want := map[string]map[int]uint64{
+			"vm_map_find": {1: 0, after: 0, after + 1: 1, after + 2: 3, after + 3: 7, after + 4: 0},
+			"pmap_enter":  {3: 3, 4: 0x203, 5: 0},
+		}
 		var got []string
 		for _, c := range res.Calls {
-			if c.Func == "vmmap_bad_map" {
-				got = append(got, c.Callee)
-				if c.Callee == "vm_map_find" {
-					if v, ok := c.Args[1]; !ok || v != 0 {
-						t.Errorf("%s: vm_map_find object argument %v known=%v, want constant 0", config, v, ok)
-					}
+			if c.Func != "vmmap_bad_map" {
+				continue
+			}
+			got = append(got, c.Callee)
+			for i, v := range want[c.Callee] {
+				if a, ok := c.Args[i]; !ok || a != v {
+					t.Errorf("%s: %s argument %s = %#x known=%v, want constant %#x", config, c.Callee, ArgName(f, i), a, ok, v)
 				}
 			}
 		}

@@ -14,13 +14,8 @@ func init() {
 }
 
 // riscv64 follows auipc-based addressing: auipc+addi, auipc+load/store,
-// auipc+jalr (calls through the PLT). Arguments in a0-a7 (x10-x17); ra, t0-t6
-// and a0-a7 are clobbered by calls.
+// auipc+jalr (calls through the PLT), and calls (abi.go: the RISC-V psABI).
 type riscv64 struct{}
-
-var riscvArgs = []int{10, 11, 12, 13, 14, 15, 16, 17}
-
-var riscvClobbered = []int{1, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16, 17, 28, 29, 30, 31}
 
 func (riscv64) minLen() int { return 2 }
 
@@ -44,6 +39,14 @@ func rvImm(a riscv64asm.Arg) (int64, bool) {
 
 func (riscv64) sharedDecoder() {}
 
+// rvSizes is the access size of the loads and stores of whole registers
+// or parts, as riscv64asm decodes compressed ones too.
+var rvSizes = map[riscv64asm.Op]uint64{
+	riscv64asm.SD: 8, riscv64asm.SW: 4, riscv64asm.SH: 2, riscv64asm.SB: 1,
+	riscv64asm.LD: 8, riscv64asm.LW: 4, riscv64asm.LWU: 4, riscv64asm.LH: 2, riscv64asm.LHU: 2,
+	riscv64asm.LB: 1, riscv64asm.LBU: 1,
+}
+
 func (riscv64) step(code []byte, pc uint64, st *state) int {
 	in, err := riscv64asm.Decode(code)
 	if err != nil || in.Len == 0 {
@@ -54,7 +57,7 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 	dst, hasDst := rvReg(in.Args[0])
 	get := func(r int) (value, bool) {
 		if r == 0 {
-			return value{0, false}, true
+			return value{0, konst}, true
 		}
 		return st.get(r)
 	}
@@ -74,33 +77,51 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 			continue
 		}
 		if in.Op == riscv64asm.JALR {
-			if v, ok := get(base); ok {
-				if dst == 1 {
-					st.call(pc, v.v+uint64(off), riscvArgs)
-				}
+			var t value
+			v, known := get(base)
+			if known && (off == 0 || v.k != loaded) {
+				t = value{v.v + uint64(off), v.k}
 			}
-			if dst != 1 { // a jump (jr, or a PLT stub's jalr t1), not a call
-				st.endsStub = true
-				st.reset()
+			if dst == 1 {
+				st.call(pc, in.Len, t, known && (off == 0 || v.k != loaded))
 				return in.Len
 			}
-			for _, r := range riscvClobbered {
-				st.clear(r)
-			}
+			// a jump (jr, or a PLT stub's jalr t1), not a call
+			st.endsStub = true
+			st.reset()
 			return in.Len
 		}
-		if v, ok := get(base); ok && v.pcrel {
+		if v, ok := get(base); ok && v.k == pcrel {
 			kind := "load"
 			if i > 0 && strings.HasPrefix(text, "s") {
 				kind = "store"
 			}
 			st.access(pc, text, kind, v.v+uint64(off))
+			if in.Op == riscv64asm.LD && hasDst {
+				set(dst, value{v.v + uint64(off), loaded}) // a GOT slot
+				return in.Len
+			}
+		}
+		if v, ok := get(base); ok && v.k == frame {
+			a := v.v + uint64(off)
+			switch size := rvSizes[in.Op]; {
+			case size > 0 && strings.HasPrefix(text, "s"):
+				src, _ := rvReg(in.Args[0])
+				w, known := get(src)
+				st.store(a, size, w, known)
+				return in.Len
+			case size == 8 && hasDst:
+				if w, known := st.load(a, 8); known {
+					set(dst, w)
+					return in.Len
+				}
+			}
 		}
 	}
 	switch in.Op {
 	case riscv64asm.AUIPC:
 		if imm, ok := rvImm(in.Args[1]); ok {
-			set(dst, value{pc + uint64(int64(int32(uint32(imm)<<12))), true})
+			set(dst, value{pc + uint64(int64(int32(uint32(imm)<<12))), pcrel})
 			return in.Len
 		}
 	case riscv64asm.ADDI, riscv64asm.C_ADDI, riscv64asm.C_ADDIW, riscv64asm.ADDIW:
@@ -112,16 +133,28 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 			imm, _ = rvImm(in.Args[1])
 		}
 		if v, ok := get(src); ok {
-			nv := value{v.v + uint64(imm), v.pcrel}
+			nv, ok := v.plus(uint64(imm))
+			if !ok {
+				break
+			}
 			set(dst, nv)
-			if v.pcrel {
+			if v.k == pcrel {
 				st.access(pc, text, "address", nv.v)
 			}
 			return in.Len
 		}
 	case riscv64asm.C_LI:
 		if imm, ok := rvImm(in.Args[1]); ok {
-			set(dst, value{uint64(imm), false})
+			set(dst, value{uint64(imm), konst})
+			return in.Len
+		}
+	case riscv64asm.ADD: // mv rd, rs is add rd, x0, rs
+		a, _ := rvReg(in.Args[1])
+		b, _ := rvReg(in.Args[2])
+		va, aok := get(a)
+		vb, bok := get(b)
+		if sum, ok := va.add(vb); ok && aok && bok {
+			set(dst, sum)
 			return in.Len
 		}
 	case riscv64asm.C_MV:
@@ -132,14 +165,11 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 			}
 		}
 	case riscv64asm.JAL:
-		if off, ok := rvImm(in.Args[1]); ok && dst == 1 {
-			st.call(pc, pc+uint64(off), riscvArgs)
-		}
-		if dst == 0 {
+		if dst == 1 {
+			off, ok := rvImm(in.Args[1])
+			st.call(pc, in.Len, value{pc + uint64(off), konst}, ok)
+		} else if dst == 0 {
 			st.reset()
-		}
-		for _, r := range riscvClobbered {
-			st.clear(r)
 		}
 		return in.Len
 	case riscv64asm.C_J, riscv64asm.C_JR:
@@ -149,9 +179,9 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 		st.reset()
 		return in.Len
 	case riscv64asm.C_JALR:
-		for _, r := range riscvClobbered {
-			st.clear(r)
-		}
+		src, _ := rvReg(in.Args[0])
+		t, ok := get(src)
+		st.call(pc, in.Len, t, ok)
 		return in.Len
 	}
 	// Compressed loads and stores name base and offset separately.
@@ -159,7 +189,7 @@ func (riscv64) step(code []byte, pc uint64, st *state) int {
 		if len(in.Args) > 2 {
 			if base, ok := rvReg(in.Args[1]); ok {
 				if off, ok := rvImm(in.Args[2]); ok {
-					if v, ok := get(base); ok && v.pcrel {
+					if v, ok := get(base); ok && v.k == pcrel {
 						kind := "load"
 						if strings.HasPrefix(text, "c.s") {
 							kind = "store"

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,15 +13,17 @@ import (
 // not.
 func TestStories(t *testing.T) {
 	var b strings.Builder
-	if err := Write(&b); err != nil {
+	dir, err := Write(&b, t.TempDir())
+	if err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
+	i386, amd64 := filepath.Join(dir, "i386", "vnet_user.ko"), filepath.Join(dir, "amd64", "vnet_user.ko")
 	for _, want := range []string{
-		"--profile freebsd-8.2 testdata/i386/vnet_user.ko\n   testdata/i386/vnet_user.ko: .got+0x4: error: R_386_GLOB_DAT refers to VNET variable",
+		"--profile freebsd-8.2 " + i386 + "\n   " + i386 + ": .got+0x4: error: R_386_GLOB_DAT refers to VNET variable",
 		"[set-ref-unrelocated]",
-		"--profile freebsd-14 testdata/i386/vnet_user.ko\n   profile freebsd-14: 0 errors, 0 warnings, 0 notes",
-		"--profile freebsd-8.2 testdata/amd64/vnet_user.ko\n   profile freebsd-8.2: 0 errors",
+		"--profile freebsd-14 " + i386 + "\n   profile freebsd-14: 0 errors, 0 warnings, 0 notes",
+		"--profile freebsd-8.2 " + amd64 + "\n   profile freebsd-8.2: 0 errors",
 		"[modspace-exhausted]",
 		"[undeclared-dependency]",
 		"[set-ref-pcrel]",
@@ -32,7 +35,7 @@ func TestStories(t *testing.T) {
 	}
 	for _, s := range Stories() {
 		for _, r := range s.Runs {
-			l, err := simulate(r)
+			l, err := simulate(r, dir)
 			if err != nil {
 				t.Fatalf("%s: %v", s.Title, err)
 			}

@@ -2,7 +2,7 @@ package demo
 
 var stories = []Story{
 	{
-		Title: "ipfw_nat.ko and V_layer3_chain (seeds 000, 001; FreeBSD 8, 2011)",
+		Title: "ipfw_nat.ko and V_layer3_chain (the 2011 freebsd-net thread; FreeBSD 8)",
 		Intro: `kldload ipfw_nat on an i386 VIMAGE kernel: "Fatal trap 12: page fault ... fault virtual address = 0x4"
 in ipfw_nat_modevent. V_layer3_chain is defined in ipfw.ko; the kernel linker moved ipfw.ko's set_vnet
 into module space, but redirected only ipfw.ko's own references to it. vnet_user.ko plays ipfw_nat,
@@ -20,7 +20,7 @@ address before any relocation: cross-module references were right even in 2011.`
 		},
 	},
 	{
-		Title: "if_wg.ko on arm64 and lld 14 (seed 004, FreeBSD-EN-23:08.vnet, 2023)",
+		Title: "if_wg.ko on arm64 and lld 14 (FreeBSD-EN-23:08.vnet, 2023)",
 		Intro: `After FreeBSD 13.1 moved to LLVM 14, lld rewrote arm64 GOT loads of local symbols into PC-relative
 adr / adrp+add. For a VNET or DPCPU variable that computes the address of the module image's own copy of
 the set: no relocation is left for the kernel linker to move into module space, and modules such as
@@ -35,7 +35,7 @@ GOT slot, which the kernel linker redirects to module space.`},
 		},
 	},
 	{
-		Title: "VirtualBox maps pages into a user process (seed 002, 2011)",
+		Title: "VirtualBox maps pages into a user process (the VirtualBox pmap_enter report, 2011)",
 		Intro: `"panic: vm_page_dirty: page is invalid!": vboxdrv created a user map entry with vm_map_find and no VM
 object, then entered the pages straight into the pmap. A pmap can be destroyed and rebuilt from the map and
 its objects; these pages have no object to be rebuilt from. vmmap_bad.ko does the same; vmmap_good.ko backs

@@ -2,14 +2,16 @@ package linker
 
 import (
 	"debug/elf"
+	"fmt"
+	"strings"
 
 	"github.com/kldcheck/kldcheck/code"
 	"github.com/kldcheck/kldcheck/rules"
 )
 
 // checkCode reads a loaded module's instructions: set variables reached
-// PC-relatively (set-ref-pcrel, seed 004) and user mappings filled with
-// pmap_enter (seed 002).
+// PC-relatively (set-ref-pcrel, FreeBSD-EN-23:08.vnet) and user mappings filled with
+// pmap_enter (the VirtualBox pmap_enter report).
 //
 // Only what these checks can use is decoded: accesses into the module's own
 // sets in a shared object (in a relocatable one every address reaches the
@@ -29,6 +31,12 @@ func (l *Linker) checkCode(f *File) error {
 	if err != nil {
 		return err
 	}
+	if len(focus.Targets) > 0 {
+		l.checkNotRun(f, rules.SetRefPCRel, res.Gaps)
+	}
+	if focus.Calls {
+		l.checkNotRun(f, rules.UserMapPmapEnter, res.Gaps)
+	}
 	if f.Obj.Type != elf.ET_REL {
 		// In a relocatable module every address reaches the kernel linker as
 		// a relocation; in a shared object a PC-relative one has none left.
@@ -38,6 +46,47 @@ func (l *Linker) checkCode(f *File) error {
 	}
 	checkUserMap(l, f, res)
 	return nil
+}
+
+// maxNamed bounds the functions a check-not-run note names.
+const maxNamed = 5
+
+// checkNotRun reports that check could not read all of the module's code,
+// when it had something to look for there: no finding from it is not a
+// clean result.
+func (l *Linker) checkNotRun(f *File, check string, gaps []code.Gap) {
+	if len(gaps) == 0 {
+		return
+	}
+	var reasons []string
+	funcs := map[string][]string{}
+	for _, g := range gaps {
+		if _, seen := funcs[g.Reason]; !seen {
+			reasons = append(reasons, g.Reason)
+			funcs[g.Reason] = []string{}
+		}
+		if g.Func != "" {
+			funcs[g.Reason] = append(funcs[g.Reason], g.Func)
+		}
+	}
+	var why []string
+	for _, r := range reasons {
+		fs := funcs[r]
+		switch {
+		case len(fs) == 0:
+			why = append(why, r)
+		case len(fs) > maxNamed:
+			why = append(why, fmt.Sprintf("%s (in %s and %d more)", r, strings.Join(fs[:maxNamed], ", "), len(fs)-maxNamed))
+		default:
+			why = append(why, fmt.Sprintf("%s (in %s)", r, strings.Join(fs, ", ")))
+		}
+	}
+	fd := rules.New(rules.CheckNotRun, f.Obj.Path, "%s cannot run on %s: %s; no result is not a clean result",
+		check, f.Obj.Arch.Name, strings.Join(why, "; "))
+	if g := gaps[0]; len(gaps) == 1 && g.Func != "" {
+		fd.Func, fd.Location = g.Func, g.Func
+	}
+	l.report(fd)
 }
 
 // mentions reports whether the module's symbol tables name sym (a function
@@ -72,7 +121,7 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 }
 
 // checkUserMap flags a function that calls vm_map_find with a NULL object
-// (second argument) and calls pmap_enter: the pattern of seed 002.
+// (second argument) and calls pmap_enter: the pattern of the VirtualBox pmap_enter report.
 func checkUserMap(l *Linker, f *File, res *code.Result) {
 	byFunc := map[string][]code.Call{}
 	var order []string

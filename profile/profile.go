@@ -24,7 +24,7 @@ type Profile struct {
 	// CrossModuleSets: link_elf.c's elf_lookup redirects a symbol found in
 	// another loaded module's set_pcpu/set_vnet range to that module's module
 	// space (elf_set_find over set_pcpu_list/set_vnet_list). Absent before the
-	// 2011 fix for seeds 000/001 (not in releng/8.3; in 9.x and later).
+	// 2011 fix for the 2011 ipfw_nat report (not in releng/8.3; in 9.x and later).
 	CrossModuleSets bool
 	// VNETModMin and DPCPUModMin are the sizes of the module space the kernel
 	// reserves inside its master set_vnet and set_pcpu (VNET_MODMIN in
@@ -62,7 +62,7 @@ var all = []*Profile{
 		// 8192; amd64 elf_machdep.c has neither PLT32 nor IRELATIVE; i386 has
 		// neither JMP_SLOT nor IRELATIVE.
 		Name: "freebsd-8.2", OSRelDate: 802000,
-		Summary:           "before the 2011 fix: a module's references to another module's VNET/DPCPU variables are not redirected (seeds 000, 001)",
+		Summary:           "before the 2011 fix: a module's references to another module's VNET/DPCPU variables are not redirected (the 2011 ipfw_nat.ko and V_layer3_chain report)",
 		CrossModuleSets:   false,
 		VNETModMin:        8192,
 		DPCPUModMin:       2048,

@@ -79,7 +79,7 @@ var catalogue = []Rule{
 		Summary: "a reference to a VNET or DPCPU variable does not reach the variable's copy in the kernel's master set",
 		Kernel: "code computes instance base + the variable's address in the module's own image instead of its " +
 			"address in module space: it reads another vnet's or CPU's memory, or faults (\"Fatal trap 12: page fault\" at kldload)",
-		Source: "seeds 000/001 (ipfw_nat and V_layer3_chain, 2011); sys/kern/link_elf.c elf_relocaddr, elf_lookup, elf_set_find",
+		Source: "the 2011 freebsd-net thread on ipfw_nat.ko and V_layer3_chain; sys/kern/link_elf.c elf_relocaddr, elf_lookup, elf_set_find",
 		Fix: "load on a kernel with the cross-module set fix (FreeBSD 9.0 and later), or reach the variable through a " +
 			"function of the owning module; keep references to set variables in relocations the kernel linker redirects",
 	},
@@ -88,7 +88,7 @@ var catalogue = []Rule{
 		Summary: "code computes the address of a VNET or DPCPU variable PC-relatively, with no relocation the kernel linker can redirect",
 		Kernel: "the code reaches the module image's own copy of the set instead of module space: another vnet's or CPU's " +
 			"memory, or a fault; arm64 modules such as if_wg.ko panicked on FreeBSD 13.2",
-		Source: "seed 004, FreeBSD-EN-23:08.vnet (lld 14 relaxes adrp+ldr GOT loads into adr / adrp+add); PR 264094; " +
+		Source: "FreeBSD-EN-23:08.vnet (lld 14 relaxes adrp+ldr GOT loads into adr / adrp+add); PR 264094; " +
 			"static VNET_DEFINE/DPCPU_DEFINE on arm64, riscv and powerpc64 (sys/net/vnet.h, sys/sys/pcpu.h)",
 		Fix: "link arm64 modules with --no-relax as sys/conf/kmod.mk does since 13.2 (and powerpc64 with --no-toc-optimize); " +
 			"use VNET_DEFINE_STATIC/DPCPU_DEFINE_STATIC rather than static VNET_DEFINE, so the variable is reached through the GOT",
@@ -98,7 +98,7 @@ var catalogue = []Rule{
 		Summary: "a function creates a map entry with vm_map_find and no VM object, then enters pages into it with pmap_enter",
 		Kernel: "on a user map, the pmap may be destroyed and rebuilt from the map entries and their objects: the pages vanish, " +
 			"and entering invalid pages panics (\"panic: vm_page_dirty: page is invalid!\")",
-		Source: "seed 002 (VirtualBox's rtR0MemObjNativeMapUser, freebsd-emulation, May 2011)",
+		Source: "the VirtualBox pmap_enter report (rtR0MemObjNativeMapUser, freebsd-emulation, May 2011)",
 		Fix: "back the mapping with a VM object that holds the pages (vm_pager_allocate(OBJT_PHYS, ...) or OBJT_SG, " +
 			"OBJT_MGTDEVICE, or a device pager through d_mmap_single/cdev_pager_allocate), map it with vm_map_find(map, object, ...) " +
 			"and let faults fill the pmap; never map pages whose valid bits are clear",

@@ -271,6 +271,9 @@ build_tree tree-arm64 aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
 	"" ""
 
+# The DWARF call-site captures of code/'s tests, for what was rebuilt.
+bash "$TD/capture-callsites.sh"
+
 {
 	echo "Toolchain used by testdata/build.sh"
 	echo
