@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -49,6 +50,20 @@ func TestCatalogue(t *testing.T) {
 	for _, s := range []Severity{Note, Warning, Error} {
 		if got, err := ParseSeverity(s.String()); err != nil || got != s {
 			t.Errorf("ParseSeverity(%q) = %v, %v", s, got, err)
+		}
+	}
+}
+
+// modspace-exhausted's explanation speaks of both sets and of both kernel
+// linkers, since it follows DPCPU findings as well as VNET ones.
+func TestModspaceExplanationCoversBothSets(t *testing.T) {
+	r, ok := Lookup(ModspaceExhausted)
+	if !ok {
+		t.Fatal("no modspace-exhausted rule")
+	}
+	for _, want := range []string{"parse_vnet", "parse_dpcpu", "pcpu module space", "vnet module space", "link_elf_load_file"} {
+		if !strings.Contains(r.Kernel, want) {
+			t.Errorf("modspace-exhausted's kernel text lacks %q: %s", want, r.Kernel)
 		}
 	}
 }
