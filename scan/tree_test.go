@@ -67,6 +67,7 @@ func TestScanTree(t *testing.T) {
 					"dupver.ko":   {"duplicate-module:warning"},
 					"dupdecl.ko":  {"duplicate-module:error", "load-stopped:note"},
 					"relaxdep.ko": {},
+					"boot_r1.ko":  {}, "boot_r2.ko": {"module-conflict:warning"}, "boot_u.ko": {},
 				}
 				if withKernel {
 					want["relaxdep.ko"] = []string{"load-stopped:note", "missing-dependency:error"}

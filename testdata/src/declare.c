@@ -7,6 +7,8 @@
  *   KM_VERSION=name   MODULE_VERSION(name, 1) (an MDT_VERSION record)
  *   KM_PART=n         makes this object's static names unique, so that two
  *                     objects of one module may declare the same name
+ *   KM_VNET_BYTES=n   an n-byte VNET variable (a module's share of VNET
+ *                     module space, for the boot-set fixtures)
  * Each object has one function, KM_CAT(declare_fn_, KM_PART).
  */
 #include "kmod.h"
@@ -20,6 +22,16 @@ KM_CAT(declare_fn_, KM_PART)(int x)
 {
 	return (x * 3 + KM_PART);
 }
+
+#ifdef KM_VNET_BYTES
+VNET_DEFINE(char, KM_CAT(declare_vnet_, KM_PART)[KM_VNET_BYTES]);
+
+char *
+KM_CAT(declare_vnet_ptr_, KM_PART)(void)
+{
+	return (&VNET(KM_CAT(declare_vnet_, KM_PART))[0]);
+}
+#endif
 
 #ifdef KM_DECLARE
 static int
