@@ -276,15 +276,20 @@ func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *mod
 // each, the linker.hints entry with the preferred version, else the highest
 // in range; else NAME.ko (or NAME) in that directory (linker_hints_lookup's
 // fallback).
-func (l *Linker) searchModule(d kobj.Metadata) (string, bool) {
-	for _, dir := range l.opts.ModulePath {
-		if p, ok := l.opts.Hints.lookupIn(dir, d.Name, d.Min, d.Preferred, d.Max); ok {
-			return p, true
-		}
-		for _, cand := range []string{d.Name + ".ko", d.Name} {
-			if p := filepath.Join(dir, cand); l.opts.Exists(p) {
+func (l *Linker) searchModule(d kobj.Metadata) (string, bool) { return l.opts.searchModule(d) }
+
+func (o *Options) searchModule(d kobj.Metadata) (string, bool) {
+	for _, dir := range o.ModulePath {
+		if d.Max == 0 && d.Min == 0 && d.Preferred == 0 {
+			// kldload of a module name: any version (verinfo NULL).
+			if p, ok := o.Hints.lookupIn(dir, d.Name, 0, -1, 0); ok {
 				return p, true
 			}
+		} else if p, ok := o.Hints.lookupIn(dir, d.Name, d.Min, d.Preferred, d.Max); ok {
+			return p, true
+		}
+		if p, ok := o.lookupFile(dir, d.Name); ok {
+			return p, true
 		}
 	}
 	return "", false

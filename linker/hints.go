@@ -21,6 +21,8 @@ type Hint struct {
 // lookupIn picks a file of directory dir as linker_hints_lookup does with
 // that directory's linker.hints: the preferred version at once, else the
 // highest version within [min, max] (sys/kern/kern_linker.c, FreeBSD 15).
+// A negative pref asks for no version (kldload of a module name): the
+// first record of the name.
 func (h Hints) lookupIn(dir, name string, min, pref, max int) (string, bool) {
 	best := -1
 	path := ""
@@ -29,8 +31,8 @@ func (h Hints) lookupIn(dir, name string, min, pref, max int) (string, bool) {
 		if filepath.Dir(e.Path) != dir {
 			continue
 		}
-		if e.Version == pref {
-			return e.Path, true
+		if e.Version == pref || pref < 0 {
+			return e.Path, true // pref < 0: no version asked for, the first record
 		}
 		if e.Version >= min && e.Version <= max && e.Version > best {
 			best, path = e.Version, e.Path

@@ -13,7 +13,6 @@ package linker
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -110,15 +109,7 @@ func New(opts Options) (*Linker, error) {
 	if opts.Profile == nil {
 		opts.Profile = profile.Newest()
 	}
-	if opts.Open == nil {
-		opts.Open = kobj.Open
-	}
-	if opts.Exists == nil {
-		opts.Exists = func(p string) bool {
-			st, err := os.Stat(p)
-			return err == nil && st.Mode().IsRegular()
-		}
-	}
+	opts.defaults()
 	l := &Linker{Profile: opts.Profile, opts: opts, Spaces: map[vdata.Kind]*vdata.Space{}}
 	if opts.Kernel != nil {
 		if opts.Kernel.Kind != kobj.Kernel {

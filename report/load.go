@@ -97,7 +97,7 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 	for i, f := range l.Files {
 		fmt.Fprintf(&b, "%2d %4d 0x%0*x %8x %s\n", i+1, l.Refcount(f), width, f.Address, f.Size, f.Name)
 		if mods := f.Modules(); len(mods) > 0 {
-			b.WriteString("        Contained modules:\n")
+			b.WriteString("        Contains modules:\n")
 			for _, m := range mods {
 				fmt.Fprintf(&b, "                %s\n", m)
 			}

@@ -71,6 +71,7 @@ const (
 	KernelDependency      = "kernel-dependency"
 	ModuleConflict        = "module-conflict"
 	LoadStopped           = "load-stopped"
+	ModuleNotFound        = "module-not-found"
 )
 
 var catalogue = []Rule{
@@ -220,6 +221,13 @@ var catalogue = []Rule{
 		Kernel:  "the second kldload fails: \"interface X.N already present in the KLD 'Y'!\" (EEXIST), or (the same module name only) \"module_register: cannot register X from Y; already loaded from Z\" and the module is skipped",
 		Source:  "sys/kern/kern_linker.c linker_file_register_modules, linker_load_dependencies; sys/kern/kern_module.c module_register",
 		Fix:     "install only one of the two, or make sure they are alternatives (like random_fortuna.ko and random_OTHER.ko) loaded one at a time",
+	},
+	{
+		ID: ModuleNotFound, Severity: Error,
+		Summary: "a module asked for (loader.conf, kld_list, kldload) is in no directory of the module path",
+		Kernel:  "the loader prints \"can't find 'X'\" and boots without it; kldload(8) fails: \"can't load X: No such file or directory\"",
+		Source:  "sys/kern/kern_linker.c kern_kldload, linker_search_kld, linker_search_module; loader.conf(5) module_path",
+		Fix:     "install the module in the module path (kern.module_path, module_path in loader.conf, -p), fix the name (X_name), or run kldxref(8) so linker.hints names it",
 	},
 	{
 		ID: LoadStopped, Severity: Note,

@@ -155,7 +155,7 @@ func TestCheckAndScanSARIF(t *testing.T) {
 
 func TestLoadShowsModuleSpace(t *testing.T) {
 	code, out, _ := run("load", "--kernel", fixture(t, "riscv64", "kernel"), fixture(t, "riscv64", "vnet_user.ko"))
-	for _, want := range []string{"vnet_user.ko", "vnet_owner.ko", "VNET module space:", "DPCPU module space:", "Contained modules:"} {
+	for _, want := range []string{"vnet_user.ko", "vnet_owner.ko", "VNET module space:", "DPCPU module space:", "Contains modules:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("load output lacks %q:\n%s", want, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/bootset"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
@@ -20,42 +22,76 @@ import (
 // simFlags are the flags of load and check.
 type simFlags struct {
 	kernel, profile, path, format string
+	loadedFrom                    string
+	loaded                        bool
 	formats                       []string  // those the command writes
 	stderr                        io.Writer // for notes on the command line itself
 }
 
 func (s *simFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.kernel, "kernel", "", "kernel file (default: a stand-in that defines every symbol the modules lack)")
-	cmd.Flags().StringVar(&s.profile, "profile", "", "kernel-linker profile (default: from the kernel's osreldate, else the newest; see kldcheck profiles)")
-	cmd.Flags().StringVarP(&s.path, "module-path", "p", "", "directories searched for dependencies, separated by ';' (default: the directories of the named modules)")
+	cmd.Flags().StringVar(&s.kernel, "kernel", "", "kernel file (default: on FreeBSD the running kernel, kern.bootfile; elsewhere a stand-in that defines every symbol the modules lack)")
+	cmd.Flags().StringVar(&s.profile, "profile", "", "kernel-linker profile or release (default: from the kernel's osreldate, else the newest; see kldcheck profiles)")
+	cmd.Flags().StringVarP(&s.path, "module-path", "p", "", "directories searched for modules and dependencies, separated by ';' (default: on FreeBSD kern.module_path; elsewhere the directories of the named modules, then /boot/kernel;/boot/modules)")
 	cmd.Flags().StringVar(&s.format, "format", "text", "output format: "+strings.Join(s.formats, ", "))
+	cmd.Flags().StringVar(&s.loadedFrom, "loaded-from", "", "load first the files a saved `kldstat -v` output lists, in its order, so that the module space they use is accounted for")
+	cmd.Flags().BoolVar(&s.loaded, "loaded", false, "load first the files the running FreeBSD kernel has loaded (kldstat -v)")
 }
 
-// simulate boots a simulated kernel and loads the modules.
+// simulate boots a simulated kernel, loads what is already loaded
+// (--loaded, --loaded-from), then the modules named.
 func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if err := checkFormat(s.format, s.formats...); err != nil {
 		return nil, err
 	}
 	opts := linker.Options{}
-	if s.kernel != "" {
-		k, err := kobj.Open(s.kernel)
+	kernelPath, said := s.kernel, ""
+	if kernelPath == "" {
+		if p, ok := host.BootFile(); ok {
+			kernelPath, said = p, p+" (kern.bootfile)"
+		}
+	}
+	if kernelPath != "" {
+		k, err := kobj.Open(kernelPath)
 		if err != nil {
 			return nil, &exitError{ExitUsage, err}
 		}
 		opts.Kernel = k
 	}
-	// Every file named is read first: for the profile's architecture check,
+	opts.ModulePath, said = s.modulePath(modules, said)
+	if said != "" {
+		fmt.Fprintf(s.stderr, "kldcheck: note: using %s\n", said)
+	}
+	preloads, err := s.alreadyLoaded()
+	if err != nil {
+		return nil, err
+	}
+	// Resolve what was named as kldload(8) does (a file, a file name in the
+	// module path, a module name through linker.hints).
+	var paths []string
+	for _, list := range [][]string{preloads, modules} {
+		for _, m := range list {
+			p, ok := opts.Find(m)
+			if !ok {
+				return nil, usageErr("%s: no such file, and no module %s in the module path %s", m, m, strings.Join(opts.ModulePath, ";"))
+			}
+			paths = append(paths, p)
+		}
+	}
+	// Every file is read first: for the profile's architecture check,
 	// and so that an undefined symbol another of them defines is an
 	// undeclared dependency whatever the order of the arguments (the
 	// first, by path, to define it is named).
 	named := map[string]*kobj.File{}
 	var archs []*arch.Arch
-	for _, m := range modules {
-		f, err := kobj.Open(m)
+	for _, p := range paths {
+		if named[p] != nil {
+			continue
+		}
+		f, err := kobj.Open(p)
 		if err != nil {
 			return nil, &exitError{ExitUsage, err}
 		}
-		named[m] = f
+		named[p] = f
 		archs = append(archs, f.Arch)
 	}
 	switch {
@@ -73,31 +109,20 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	default:
 		opts.Profile = profile.Newest()
 	}
-	if s.path != "" {
-		opts.ModulePath = strings.Split(s.path, ";")
-	} else {
-		seen := map[string]bool{}
-		for _, m := range modules {
-			if d := filepath.Dir(m); !seen[d] {
-				seen[d] = true
-				opts.ModulePath = append(opts.ModulePath, d)
-			}
-		}
-	}
 	opts.Open = func(p string) (*kobj.File, error) {
 		if f, ok := named[p]; ok {
 			return f, nil
 		}
 		return kobj.Open(p)
 	}
-	byPath := append([]string(nil), modules...)
+	byPath := append([]string(nil), paths...)
 	sort.Strings(byPath)
 	opts.DefinedElsewhere = linker.Definers(byPath, named, opts.Profile.LeakLocals)
 	l, err := linker.New(opts)
 	if err != nil {
 		return nil, &exitError{ExitUsage, err}
 	}
-	if err := l.LoadAll(modules); err != nil {
+	if err := l.LoadAll(paths); err != nil {
 		var ke *kobj.Error
 		if errors.As(err, &ke) {
 			return nil, &exitError{ExitUsage, err}
@@ -105,6 +130,101 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// modulePath is -p, else the running kernel's kern.module_path, else the
+// directories of the modules named that are files, then the default
+// module path's directories that exist. It extends said with where the
+// path came from when that was the host.
+func (s *simFlags) modulePath(modules []string, said string) ([]string, string) {
+	if s.path != "" {
+		return splitPath(s.path), said
+	}
+	if dirs, ok := host.ModulePath(); ok {
+		if said != "" {
+			said += ", "
+		}
+		return dirs, said + "module path " + strings.Join(dirs, ";") + " (kern.module_path)"
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(d string) {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	for _, m := range modules {
+		if isFile(m) {
+			add(filepath.Dir(m))
+		}
+	}
+	for _, d := range defaultModulePath {
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			add(d)
+		}
+	}
+	return out, said
+}
+
+// alreadyLoaded lists the files to load before the modules asked about:
+// those of --loaded-from (or --loaded), the kernel left out, each by its
+// path when that file is here, else by its name in the module path.
+func (s *simFlags) alreadyLoaded() ([]string, error) {
+	var files []bootset.LoadedFile
+	switch {
+	case s.loadedFrom != "" && s.loaded:
+		return nil, usageErr("--loaded and --loaded-from: give one")
+	case s.loadedFrom != "":
+		fh, err := os.Open(s.loadedFrom)
+		if err != nil {
+			return nil, usageErr("%s: %v", s.loadedFrom, unwrapPath(err))
+		}
+		defer fh.Close()
+		if files, err = bootset.ParseKldstat(s.loadedFrom, fh); err != nil {
+			return nil, usageErr("%v", err)
+		}
+	case s.loaded:
+		var err error
+		if files, err = host.Loaded(); err != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for _, f := range files {
+		if f.ID == 1 || f.Name == "kernel" {
+			continue // the kernel itself: --kernel
+		}
+		if f.Path != "" && isFile(f.Path) {
+			out = append(out, f.Path)
+		} else {
+			out = append(out, f.Name)
+		}
+	}
+	return out, nil
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, d := range strings.Split(p, ";") {
+		if d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // newSimCmd builds a command that simulates the load of its arguments, then
