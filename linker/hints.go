@@ -67,7 +67,8 @@ const (
 )
 
 // ReadHints reads dir/linker.hints into h; a missing file is not an error.
-// The integers are in the byte order given.
+// The integers are in the byte order given; nil takes the one in which the
+// file's leading version word reads 1.
 func (h Hints) ReadHints(dir string, bo binary.ByteOrder) error {
 	path := filepath.Join(dir, "linker.hints")
 	data, err := os.ReadFile(path)
@@ -80,6 +81,12 @@ func (h Hints) ReadHints(dir string, bo binary.ByteOrder) error {
 	bad := func(msg string) error { return &kobj.Error{Path: path, Msg: msg} }
 	if len(data) > maxHintsSize {
 		return bad(fmt.Sprintf("hints file too large %d", len(data)))
+	}
+	if bo == nil {
+		bo = binary.LittleEndian
+		if len(data) >= 4 && binary.BigEndian.Uint32(data) == hintsVersion {
+			bo = binary.BigEndian
+		}
 	}
 	if len(data) < 4 || bo.Uint32(data) != hintsVersion {
 		return bad("hints file version mismatch")

@@ -130,6 +130,12 @@ func bootKernel(cmd *cobra.Command, conf *bootset.Conf, kernel, prof, path strin
 	case opts.Kernel != nil && opts.Kernel.OSRelDate != 0:
 		opts.Profile = profile.ForOSRelDate(opts.Kernel.OSRelDate)
 	}
+	opts.Hints = linker.Hints{}
+	for _, d := range opts.ModulePath {
+		if err := opts.Hints.ReadHints(d, nil); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %v: not used\n", err)
+		}
+	}
 	l, err := linker.New(opts)
 	if err != nil {
 		return nil, &exitError{ExitUsage, err}

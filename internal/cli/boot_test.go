@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,5 +125,37 @@ func TestHostDefaults(t *testing.T) {
 	code, out, _ = run("check", "--brief", "--loaded", "boot_u")
 	if code != ExitFindings || !strings.Contains(out, "[modspace-exhausted]") {
 		t.Errorf("--loaded: exit %d\n%s", code, out)
+	}
+}
+
+// A module name resolves through the directory's linker.hints, as
+// linker_hints_lookup does: vnet_owner lives in renamed_owner.ko.
+func TestBareNameThroughHints(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(testutil.Root(t), "testdata", "amd64")
+	b, err := os.ReadFile(filepath.Join(src, "vnet_owner.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "renamed_owner.ko"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// kldxref's format: version 1; a record of an int length, then an int
+	// type (MDT_VERSION), a counted name, padding to 4, an int version and
+	// a counted file name.
+	rec := []byte{3, 0, 0, 0, 10}
+	rec = append(rec, "vnet_owner"...)
+	for len(rec)%4 != 0 {
+		rec = append(rec, 0)
+	}
+	rec = append(rec, 1, 0, 0, 0, 16)
+	rec = append(rec, "renamed_owner.ko"...)
+	hints := append([]byte{1, 0, 0, 0, byte(len(rec)), 0, 0, 0}, rec...)
+	if err := os.WriteFile(filepath.Join(dir, "linker.hints"), hints, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run("load", "-p", dir, "vnet_owner")
+	if code != 0 || !strings.Contains(out, "renamed_owner.ko\n") {
+		t.Errorf("exit %d %s\n%s", code, stderr, out)
 	}
 }

@@ -61,6 +61,12 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if said != "" {
 		fmt.Fprintf(s.stderr, "kldcheck: note: using %s\n", said)
 	}
+	opts.Hints = linker.Hints{}
+	for _, d := range opts.ModulePath {
+		if err := opts.Hints.ReadHints(d, nil); err != nil {
+			fmt.Fprintf(s.stderr, "kldcheck: note: %v: not used\n", err)
+		}
+	}
 	preloads, err := s.alreadyLoaded()
 	if err != nil {
 		return nil, err
