@@ -206,5 +206,11 @@ func (f *File) check(rc reloc, s target) {
 	fd.Symbol, fd.Owner, fd.Reloc = ref.Variable, ref.Owner, ref.Reloc
 	f.locate(&fd, rc.place)
 	fd.Expected, fd.Actual, fd.HasAddrs = exp, act, true
+	variable, touched, copyAt := ref.Variable, act, exp
+	if a := rc.addend; a != 0 && (rc.spec.Formula == arch.Abs || rc.spec.Formula == arch.Insn) {
+		// The code reaches S+A: the addend is an offset into the variable.
+		variable, touched, copyAt = fmt.Sprintf("%s+%#x", variable, a), act+a, exp+a
+	}
+	fd.Lands = f.l.landsLine(kind, variable, touched, copyAt, true)
 	f.l.report(fd)
 }

@@ -114,6 +114,7 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 		fd.Message += " at " + hexAddr(fd.Expected)
 	}
 	fd.Message += ": no relocation is left for the kernel linker to redirect"
+	fd.Lands = l.landsLine(kind, variable, actual, fd.Expected, fd.HasAddrs)
 	fd.Symbol, fd.Owner = variable, f.Name
 	fd.Func, fd.Offset, fd.Addr, fd.HasAddr = a.Func, a.Offset, a.Addr, true
 	fd.Location = a.Func + "+" + hexAddr(a.Offset)

@@ -10,6 +10,7 @@ import (
 	"github.com/kldcheck/kldcheck/vdata"
 )
 
+// pageSize is PAGE_SIZE, 4096 on every architecture kldcheck reads.
 const pageSize = 4096
 
 // i386 set padding word appended by sys/conf/ldscript.kmod.i386 (LS_PADDING

@@ -16,8 +16,8 @@ type Check struct {
 	Findings []FindingJSON `json:"findings"`
 }
 
-// FindingJSON is one finding. Expected and actual addresses appear on
-// set-ref-unrelocated.
+// FindingJSON is one finding. Expected and actual addresses, and where the
+// reference lands, appear on set-ref-unrelocated and set-ref-pcrel.
 type FindingJSON struct {
 	Rule     string `json:"rule"`
 	Severity string `json:"severity"`
@@ -30,6 +30,7 @@ type FindingJSON struct {
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
 	Source   string `json:"source,omitempty"` // file:line from DWARF
+	Lands    string `json:"lands,omitempty"`  // what VNET(x)/DPCPU(x) then touches
 }
 
 // NewCheck converts findings to the JSON document.
@@ -37,7 +38,7 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 	doc := Check{Profile: profile, Findings: []FindingJSON{}}
 	for _, f := range fs {
 		j := FindingJSON{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Symbol: f.Symbol,
-			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner}
+			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner, Lands: f.Lands}
 		if f.HasAddrs {
 			j.Expected, j.Actual = hex(f.Expected), hex(f.Actual)
 		}
@@ -75,8 +76,8 @@ const (
 )
 
 // WriteFindingsText writes findings in the form compilers use,
-// FILE: LOCATION: SEVERITY: MESSAGE [RULE], each followed by its source line
-// and relocation when known, and ends with a count by severity.
+// FILE: LOCATION: SEVERITY: MESSAGE [RULE], each followed by its source line,
+// relocation and landing place when known, and ends with a count by severity.
 func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt TextOptions) error {
 	var b strings.Builder
 	paint := func(code, s string) string {
@@ -87,8 +88,8 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt Text
 	}
 	explained := map[string]bool{}
 	for _, f := range fs {
-		f.File, f.Location, f.Message, f.Reloc, f.SourceFile = kobj.Printable(f.File), kobj.Printable(f.Location),
-			kobj.Printable(f.Message), kobj.Printable(f.Reloc), kobj.Printable(f.SourceFile)
+		f.File, f.Location, f.Message, f.Reloc, f.SourceFile, f.Lands = kobj.Printable(f.File), kobj.Printable(f.Location),
+			kobj.Printable(f.Message), kobj.Printable(f.Reloc), kobj.Printable(f.SourceFile), kobj.Printable(f.Lands)
 		head := f.File
 		if head == "" {
 			head = "kldcheck"
@@ -103,6 +104,9 @@ func WriteFindingsText(w io.Writer, profile string, fs []rules.Finding, opt Text
 		}
 		if f.Reloc != "" {
 			fmt.Fprintf(&b, "    relocation: %s\n", f.Reloc)
+		}
+		if f.Lands != "" {
+			fmt.Fprintf(&b, "    lands: %s\n", f.Lands)
 		}
 		if r, ok := rules.Lookup(f.Rule); ok && opt.Explain && !explained[f.Rule] {
 			explained[f.Rule] = true

@@ -75,6 +75,9 @@ func NewSARIF(profile string, fs []rules.Finding) *sarif.Report {
 			props.Add("expected", hex(f.Expected))
 			props.Add("actual", hex(f.Actual))
 		}
+		if f.Lands != "" {
+			props.Add("lands", f.Lands)
+		}
 		res.WithProperties(props)
 	}
 	runProps := sarif.NewPropertyBag()

@@ -160,6 +160,7 @@ type sarifDoc struct {
 			PartialFingerprints map[string]string
 			Locations           []sarifLoc
 			RelatedLocations    []sarifLoc
+			Properties          map[string]any
 		}
 	}
 }
@@ -246,6 +247,12 @@ func TestSARIFContent(t *testing.T) {
 			if a.AbsoluteAddress == nil || *a.AbsoluteAddress != f.Addr || a.Name != f.Func || uint64(a.OffsetFromParent) != f.Offset {
 				t.Errorf("result %d: address %+v, want %s+%#x at %#x", i, a, f.Func, f.Offset, f.Addr)
 			}
+		}
+		if got, _ := res.Properties["lands"].(string); got != f.Lands {
+			t.Errorf("result %d: lands property %q, want %q", i, got, f.Lands)
+		}
+		if (f.Rule == rules.SetRefUnrelocated || f.Rule == rules.SetRefPCRel) && f.Lands == "" {
+			t.Errorf("result %d: %s finding with no lands", i, f.Rule)
 		}
 		if f.Func != "" && (len(loc.LogicalLocations) != 1 || loc.LogicalLocations[0].Name != f.Func) {
 			t.Errorf("result %d: logical locations %+v, want %s", i, loc.LogicalLocations, f.Func)

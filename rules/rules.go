@@ -275,9 +275,14 @@ type Finding struct {
 	SourceLine int
 	// Owner is the file defining Symbol, when relevant.
 	Owner string
-	// Expected and Actual are addresses, for set-ref-unrelocated.
+	// Expected and Actual are addresses, for set-ref-unrelocated and
+	// set-ref-pcrel.
 	Expected, Actual uint64
 	HasAddrs         bool
+	// Lands says, for set-ref-unrelocated and set-ref-pcrel, what VNET(x) or
+	// DPCPU(x) then touches in vnet0 or on CPU 0: the offset from the data
+	// block and the variable there, or that it is past the set (docs/lands.md).
+	Lands string
 }
 
 // New returns a finding of rule id with the rule's severity.

@@ -17,7 +17,7 @@ func fixture(t *testing.T, config, name string) string {
 }
 
 // check exits 1 on error findings, 0 when clean, and its JSON carries the
-// expected and actual addresses of set-ref-unrelocated.
+// expected and actual addresses of set-ref-unrelocated, and where it lands.
 func TestCheckExitAndJSON(t *testing.T) {
 	// i386, as the 2011 ipfw_nat report (there was no FreeBSD/arm64 8.2).
 	kernel, user := fixture(t, "i386", "kernel"), fixture(t, "i386", "vnet_user.ko")
@@ -36,7 +36,7 @@ func TestCheckExitAndJSON(t *testing.T) {
 		t.Fatalf("%+v", doc)
 	}
 	for _, f := range doc.Findings {
-		for _, k := range []string{"rule", "severity", "file", "symbol", "message", "expected", "actual"} {
+		for _, k := range []string{"rule", "severity", "file", "symbol", "message", "expected", "actual", "lands"} {
 			if f[k] == "" {
 				t.Errorf("finding lacks %q: %v", k, f)
 			}
@@ -78,6 +78,18 @@ func TestCheckText(t *testing.T) {
 	}
 	if code, _, stderr := run("check", "--color", "sometimes", mod); code != ExitUsage || !strings.Contains(stderr, "--color") {
 		t.Errorf("--color sometimes: exit %d %q", code, stderr)
+	}
+}
+
+// The text form gives each set reference's landing place, as an indented
+// lands: line after its relocation (the offsets are tested in linker).
+func TestCheckTextLands(t *testing.T) {
+	kernel, user := fixture(t, "i386", "kernel"), fixture(t, "i386", "vnet_user.ko")
+	_, out, _ := run("check", "--brief", "--kernel", kernel, "--profile", "freebsd-8.2", user)
+	re := regexp.MustCompile(`(?m)^.*\[set-ref-unrelocated\]\n    relocation: .*\n    lands: (VNET|DPCPU)\(\w+\) (in vnet0|on CPU 0) touches data block \+ 0x[0-9a-f]+, past the end of the 0x[0-9a-f]+-byte block: .*\n`)
+	n := len(re.FindAllString(out, -1))
+	if n == 0 || n != strings.Count(out, "[set-ref-unrelocated]") {
+		t.Errorf("%d findings followed by a lands line in:\n%s", n, out)
 	}
 }
 
