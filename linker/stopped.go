@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -128,7 +129,7 @@ func (l *Linker) reportShadowed() {
 		}
 		sort.Strings(owners)
 		for _, o := range owners {
-			syms := dedupSorted(l.Shadowed[p][o])
+			syms := slices.Compact(slices.Sorted(slices.Values(l.Shadowed[p][o])))
 			fd := rules.New(rules.UndeclaredDependency, p,
 				"%s uses %s, defined in %s, which it does not MODULE_DEPEND on; without a kernel this is taken to be the kernel's own "+
 					"(GENERIC compiles much of such code in); with --kernel, kldcheck tells whether the load fails (\"link_elf: symbol %s undefined\")",
@@ -137,16 +138,4 @@ func (l *Linker) reportShadowed() {
 			l.report(fd)
 		}
 	}
-}
-
-func dedupSorted(s []string) []string {
-	s = append([]string(nil), s...)
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -171,7 +171,7 @@ func Run(opts Options) (*Result, error) {
 		}
 	}
 	for _, a := range all {
-		a.By = dedup(a.By)
+		a.By = slices.Compact(slices.Sorted(slices.Values(a.By)))
 	}
 	if fd, ok := linker.KernelDependencyNote(all); ok {
 		res.Findings = append(res.Findings, fd)
@@ -191,17 +191,6 @@ func mergeInOrder(bad, checked []Module, paths []string) []Module {
 	for _, p := range paths {
 		if m, ok := byPath[p]; ok {
 			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func dedup(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
 		}
 	}
 	return out

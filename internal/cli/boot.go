@@ -9,9 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/bootset"
-	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
-	"github.com/kldcheck/kldcheck/profile"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
 )
@@ -89,19 +87,11 @@ func readConf(path string, read func(string, io.Reader) error) error {
 // module-not-found finding, and the boot goes on without it.
 func bootKernel(cmd *cobra.Command, conf *bootset.Conf, kernel, prof, path string) (*linker.Linker, error) {
 	opts := linker.Options{}
-	said := ""
-	if kernel == "" {
-		if p, ok := host.BootFile(); ok {
-			kernel, said = p, p+" (kern.bootfile)"
-		}
+	k, said, err := openKernel(kernel)
+	if err != nil {
+		return nil, err
 	}
-	if kernel != "" {
-		k, err := kobj.Open(kernel)
-		if err != nil {
-			return nil, &exitError{ExitUsage, err}
-		}
-		opts.Kernel = k
-	}
+	opts.Kernel = k
 	switch {
 	case path != "":
 		opts.ModulePath = splitPath(path)
@@ -117,18 +107,8 @@ func bootKernel(cmd *cobra.Command, conf *bootset.Conf, kernel, prof, path strin
 	if said != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: using %s\n", said)
 	}
-	switch {
-	case prof != "":
-		p, note, err := resolveProfile(prof, nil)
-		if err != nil {
-			return nil, err
-		}
-		if note != "" {
-			fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %s\n", note)
-		}
-		opts.Profile = p
-	case opts.Kernel != nil && opts.Kernel.OSRelDate != 0:
-		opts.Profile = profile.ForOSRelDate(opts.Kernel.OSRelDate)
+	if opts.Profile, err = chooseProfile(prof, opts.Kernel, nil, cmd.ErrOrStderr()); err != nil {
+		return nil, err
 	}
 	opts.Hints = linker.Hints{}
 	for _, d := range opts.ModulePath {

@@ -1,6 +1,14 @@
 package cli
 
-import "github.com/kldcheck/kldcheck/bootset"
+import (
+	"fmt"
+	"io"
+
+	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/bootset"
+	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/profile"
+)
 
 // Host is what kldcheck asks of the machine it runs on. On FreeBSD it is
 // the running kernel (host_freebsd.go); elsewhere it knows nothing, and
@@ -24,4 +32,42 @@ func (noHost) BootFile() (string, bool)     { return "", false }
 func (noHost) ModulePath() ([]string, bool) { return nil, false }
 func (noHost) Loaded() ([]bootset.LoadedFile, error) {
 	return nil, usageErr("--loaded asks the running FreeBSD kernel what it has loaded; on another system, save `kldstat -v` there and pass it with --loaded-from")
+}
+
+// openKernel reads --kernel, else the running kernel (kern.bootfile); nil
+// without either (the stand-in). said tells where it came from when that
+// was the host.
+func openKernel(path string) (k *kobj.File, said string, err error) {
+	if path == "" {
+		if p, ok := host.BootFile(); ok {
+			path, said = p, p+" (kern.bootfile)"
+		}
+	}
+	if path == "" {
+		return nil, "", nil
+	}
+	if k, err = kobj.Open(path); err != nil {
+		return nil, "", &exitError{ExitUsage, err}
+	}
+	return k, said, nil
+}
+
+// chooseProfile is --profile (for modules of archs; a note on stderr says
+// which profile a release selected), else the kernel's osreldate's, else
+// the newest.
+func chooseProfile(arg string, kernel *kobj.File, archs []*arch.Arch, stderr io.Writer) (*profile.Profile, error) {
+	switch {
+	case arg != "":
+		p, note, err := resolveProfile(arg, archs)
+		if err != nil {
+			return nil, err
+		}
+		if note != "" {
+			fmt.Fprintf(stderr, "kldcheck: note: %s\n", note)
+		}
+		return p, nil
+	case kernel != nil && kernel.OSRelDate != 0:
+		return profile.ForOSRelDate(kernel.OSRelDate), nil
+	}
+	return profile.Newest(), nil
 }

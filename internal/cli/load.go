@@ -44,19 +44,11 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 		return nil, err
 	}
 	opts := linker.Options{}
-	kernelPath, said := s.kernel, ""
-	if kernelPath == "" {
-		if p, ok := host.BootFile(); ok {
-			kernelPath, said = p, p+" (kern.bootfile)"
-		}
+	k, said, err := openKernel(s.kernel)
+	if err != nil {
+		return nil, err
 	}
-	if kernelPath != "" {
-		k, err := kobj.Open(kernelPath)
-		if err != nil {
-			return nil, &exitError{ExitUsage, err}
-		}
-		opts.Kernel = k
-	}
+	opts.Kernel = k
 	opts.ModulePath, said = s.modulePath(modules, said)
 	if said != "" {
 		fmt.Fprintf(s.stderr, "kldcheck: note: using %s\n", said)
@@ -100,20 +92,8 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 		named[p] = f
 		archs = append(archs, f.Arch)
 	}
-	switch {
-	case s.profile != "":
-		p, note, err := resolveProfile(s.profile, archs)
-		if err != nil {
-			return nil, err
-		}
-		if note != "" {
-			fmt.Fprintf(s.stderr, "kldcheck: note: %s\n", note)
-		}
-		opts.Profile = p
-	case opts.Kernel != nil && opts.Kernel.OSRelDate != 0:
-		opts.Profile = profile.ForOSRelDate(opts.Kernel.OSRelDate)
-	default:
-		opts.Profile = profile.Newest()
+	if opts.Profile, err = chooseProfile(s.profile, opts.Kernel, archs, s.stderr); err != nil {
+		return nil, err
 	}
 	opts.Open = func(p string) (*kobj.File, error) {
 		if f, ok := named[p]; ok {
