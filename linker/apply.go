@@ -23,6 +23,8 @@ type Ref struct {
 	Reloc    string
 	Location string
 	Place    uint64 // the patched address, as loaded
+	// Type is the relocation type's name (R_AARCH64_RELATIVE, ...).
+	Type string
 	// Expected is the variable's address in the master set (plus addend
 	// where the formula adds one); Actual is what the linker stored.
 	Expected, Actual uint64
@@ -193,7 +195,8 @@ func (f *File) check(rc reloc, s target) {
 	default:
 		return // never given module space: reported as set-bounds-missing
 	}
-	ref := Ref{Kind: kind, Variable: owner.variableAt(kind, varAddr), Owner: owner.Name, Place: rc.place, Expected: exp, Actual: act}
+	ref := Ref{Kind: kind, Variable: owner.variableAt(kind, varAddr), Owner: owner.Name, Place: rc.place, Expected: exp, Actual: act,
+		Type: f.Obj.Arch.RelocName(rc.r.Type)}
 	if ref.OK() {
 		f.Refs = append(f.Refs, ref)
 		return

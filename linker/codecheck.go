@@ -104,6 +104,7 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 		return // a text relocation: the kernel linker patches the instruction
 	}
 	actual := f.Address + a.Target
+	f.PCRel = append(f.PCRel, a)
 	what := map[string]string{"address": "computes the address of", "load": "loads", "store": "stores to"}[a.Kind]
 	variable := f.variableAt(kind, a.Target)
 	fd := rules.New(rules.SetRefPCRel, f.Obj.Path,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/kldcheck/kldcheck/code"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/vdata"
@@ -27,7 +28,10 @@ type File struct {
 	Sets map[vdata.Kind]*SetWindow
 	// Refs lists every relocated value that designates a VNET or DPCPU
 	// variable, with where it should point.
-	Refs   []Ref
+	Refs []Ref
+	// PCRel lists the instructions that reach this file's own set_vnet or
+	// set_pcpu PC-relatively, with no relocation (set-ref-pcrel).
+	PCRel  []code.Access
 	Loaded bool
 
 	// dupReported names the MODULE_VERSIONs this file declares twice,

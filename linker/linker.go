@@ -63,6 +63,10 @@ type Linker struct {
 	Notes []string
 	// Assumed lists the symbols a synthetic kernel was taken to define.
 	Assumed []string
+	// Tried holds every file a load was attempted for, by path, loaded
+	// or not: what was learnt of a refused file (its references so far,
+	// its code) stays readable.
+	Tried map[string]*File
 	// Failed lists the loads the kernel refused, in order: the file and
 	// the kernel's message (the finding that stopped each is in Findings).
 	Failed []LoadError
@@ -157,6 +161,10 @@ func (l *Linker) Load(path string) (f *File, err error) {
 func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
 	f := &File{Obj: obj, Name: filepath.Base(obj.Path), l: l}
 	l.Files = append(l.Files, f)
+	if l.Tried == nil {
+		l.Tried = map[string]*File{}
+	}
+	l.Tried[obj.Path] = f
 	var err error
 	switch {
 	case obj.Type == elfREL && !obj.Arch.LinkElfObj:

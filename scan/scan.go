@@ -41,6 +41,9 @@ type Options struct {
 	// read; an error stops the scan (a profile older than the
 	// architecture).
 	CheckArch func(a *arch.Arch) error
+	// References asks for each module's references to set variables
+	// (Module.Refs), as kldcheck diff compares them; it reads more code.
+	References bool
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
 }
@@ -66,6 +69,16 @@ type Module struct {
 	// Spaces is the VNET and DPCPU module space of the simulated kernel the
 	// module was checked in, after its load (nil when it could not be read).
 	Spaces map[vdata.Kind]*vdata.Space
+	// Names are the modules the file declares (DECLARE_MODULE, else
+	// MODULE_VERSION names), for matching builds.
+	Names []string
+	// SetBytes is the size of the file's own set_vnet and set_pcpu: its
+	// share of module space.
+	SetBytes map[vdata.Kind]uint64
+	// RelocTypes counts the file's relocations by type.
+	RelocTypes map[string]int
+	// Refs is how the file reaches set variables (Options.References).
+	Refs []linker.Reference
 }
 
 // Run scans the directories. Only a bad kernel file is fatal; a bad module is
@@ -147,7 +160,7 @@ func Run(opts Options) (*Result, error) {
 	var mu sync.Mutex
 	done := 0
 	parallel(len(good), jobs, func(i int) {
-		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, exported)
+		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, exported, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -222,7 +235,7 @@ func parallel(n, jobs int, fn func(i int)) {
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string) (Module, map[string]*linker.Assumed) {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string, refs bool) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
 		DefinedElsewhere: exported})
@@ -234,6 +247,12 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		return m, nil
 	}
 	m.Spaces = l.Spaces
+	if f := l.Tried[path]; f != nil {
+		describe(&m, f.Obj)
+		if refs {
+			m.Refs = l.References(f)
+		}
+	}
 	for _, fd := range l.Findings {
 		if fd.File == path {
 			m.Findings = append(m.Findings, fd)
@@ -287,4 +306,19 @@ func (c *cache) open(path string) (*kobj.File, error) {
 	c.mu.Unlock()
 	e.once.Do(func() { e.f, e.err = kobj.Open(path) })
 	return e.f, e.err
+}
+
+// describe fills in what the module file itself says: its names, set sizes
+// and relocation types.
+func describe(m *Module, f *kobj.File) {
+	for _, mi := range f.Modules() {
+		m.Names = append(m.Names, mi.Name)
+	}
+	m.SetBytes = map[vdata.Kind]uint64{}
+	for _, k := range vdata.Kinds {
+		if s := f.Set(k.SetName()); s != nil {
+			m.SetBytes[k] = s.Size()
+		}
+	}
+	m.RelocTypes = f.RelocCounts()
 }

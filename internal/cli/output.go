@@ -39,7 +39,9 @@ type findingsOut struct {
 	// the findings in the text form.
 	json     func() any
 	textTail func(w io.Writer) error
-	html     func(w io.Writer) error // for the commands that draw a page
+	// text, when set, writes the whole text form instead of the findings.
+	text func(w io.Writer, opts report.TextOptions) error
+	html func(w io.Writer) error // for the commands that draw a page
 }
 
 // useColor decides whether the text report is coloured.
@@ -66,6 +68,9 @@ func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 		return report.WriteSARIF(w, r.profile, r.findings)
 	case "html":
 		return r.html(w)
+	}
+	if r.text != nil {
+		return r.text(w, report.TextOptions{Color: color, Explain: !o.brief})
 	}
 	if err := report.WriteFindingsText(w, r.profile, r.findings, report.TextOptions{Color: color, Explain: !o.brief}); err != nil {
 		return err

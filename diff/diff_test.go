@@ -1,0 +1,128 @@
+package diff
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kldcheck/kldcheck/internal/readelf"
+	"github.com/kldcheck/kldcheck/internal/testutil"
+	"github.com/kldcheck/kldcheck/rules"
+	"github.com/kldcheck/kldcheck/scan"
+)
+
+func run(t *testing.T, config string) *scan.Result {
+	t.Helper()
+	r, err := scan.Run(scan.Options{Dirs: []string{filepath.Join(testutil.Root(t), "testdata", config)}, References: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// objdumpFuncs returns, from a build-time llvm-objdump capture, the
+// functions of a module holding an instruction with the given mnemonic
+// right after an adrp (or any adr, for "adr").
+func objdumpFuncs(t *testing.T, config, module, mnemonic string) []string {
+	t.Helper()
+	text, err := readelf.ReadCapture(filepath.Join(testutil.Root(t), "testdata", config, "readelf", module+".objdump.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	fn, prev := "", ""
+	for _, line := range strings.Split(text, "\n") {
+		if i := strings.Index(line, " <"); i > 0 && strings.HasSuffix(line, ">:") {
+			fn = line[i+2 : len(line)-2]
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		op := f[1]
+		if op == mnemonic && (mnemonic == "adr" || prev == "adrp") {
+			seen[fn] = true
+		}
+		prev = op
+	}
+	var out []string
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The same sources linked by lld 14 with and without --no-relax: diff
+// reports exactly the references llvm-objdump shows changed (GOT loads,
+// adrp+ldr, in the --no-relax build; adr in the relaxed one), and each as a
+// new set-ref-pcrel finding; the other modules are unchanged.
+func TestRelaxationDiff(t *testing.T) {
+	d := Compare(run(t, "arm64-lld14-norelax"), run(t, "arm64-lld14-relax"))
+	adr := objdumpFuncs(t, "arm64-lld14-relax", "vnet_local.ko", "adr")
+	ldr := objdumpFuncs(t, "arm64-lld14-norelax", "vnet_local.ko", "ldr")
+	if len(adr) == 0 {
+		t.Fatal("the relaxed capture shows no adr")
+	}
+	var changed, pcrel []string
+	for _, m := range d.Modules {
+		if m.Name != "vnet_local" {
+			if m.Changed() {
+				t.Errorf("%s changed: %+v", m.Name, m)
+			}
+			continue
+		}
+		for _, c := range m.Refs {
+			if strings.Join(c.New, ",") == "PC-relative adr" {
+				changed = append(changed, c.Where)
+				if strings.Join(c.Old, ",") != "GOT load (R_AARCH64_RELATIVE)" {
+					t.Errorf("%s: before %v, want a GOT load", c, c.Old)
+				}
+			}
+		}
+		for _, f := range m.NewFindings {
+			if f.Rule == rules.SetRefPCRel {
+				pcrel = append(pcrel, f.Func)
+			}
+		}
+	}
+	sort.Strings(changed)
+	sort.Strings(pcrel)
+	if strings.Join(changed, " ") != strings.Join(adr, " ") || strings.Join(pcrel, " ") != strings.Join(adr, " ") {
+		t.Errorf("changed references %v, new set-ref-pcrel in %v; llvm-objdump shows adr in %v", changed, pcrel, adr)
+	}
+	for _, f := range adr {
+		if !contains(ldr, f) {
+			t.Errorf("%s: no adrp+ldr in the --no-relax capture", f)
+		}
+	}
+	if len(d.OnlyOld)+len(d.OnlyNew) != 0 || len(d.Modules) != 3 {
+		t.Errorf("matching: %d modules, only old %v, only new %v", len(d.Modules), d.OnlyOld, d.OnlyNew)
+	}
+}
+
+// A tree compared with itself: nothing.
+func TestSelfDiffIsEmpty(t *testing.T) {
+	for _, c := range []string{"arm64", "amd64", "tree-arm64", "i386"} {
+		d := Compare(run(t, c), run(t, c))
+		for _, m := range d.Modules {
+			if m.Changed() {
+				t.Errorf("%s: %s changed against itself: %+v", c, m.Name, m)
+			}
+		}
+		if len(d.NewFindings())+len(d.OnlyOld)+len(d.OnlyNew) != 0 {
+			t.Errorf("%s: %v %v %v", c, d.NewFindings(), d.OnlyOld, d.OnlyNew)
+		}
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
