@@ -126,3 +126,78 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// The same sources with EXPORT_SYMS=NO and =YES (set variables localised
+// or kept global): every set variable llvm-readelf shows with a GLOB_DAT
+// relocation in the EXPORT_SYMS=YES build is reached through a GOT load
+// carrying R_AARCH64_GLOB_DAT there, and diff's relocation counts are
+// readelf's.
+func TestExportSymsDiff(t *testing.T) {
+	oldC, newC := "arm64-lld14-relax", "arm64-lld14-relax-exportsyms"
+	d := Compare(run(t, oldC), run(t, newC))
+	for _, m := range d.Modules {
+		file := filepath.Base(m.New)
+		counts := func(config string) map[string]int {
+			text, err := readelf.ReadCapture(filepath.Join(testutil.Root(t), "testdata", config, "readelf", file+".relocs.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := readelf.RelocCounts(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		o, n := counts(oldC), counts(newC)
+		for _, c := range m.Relocs {
+			if uint64(o[c.Name]) != c.Old || uint64(n[c.Name]) != c.New {
+				t.Errorf("%s: %s %d -> %d, llvm-readelf %d -> %d", file, c.Name, c.Old, c.New, o[c.Name], n[c.Name])
+			}
+		}
+		globDat := func(config string) map[string]bool {
+			text, err := readelf.ReadCapture(filepath.Join(testutil.Root(t), "testdata", config, "readelf", file+".relocs.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]bool{}
+			for _, line := range strings.Split(text, "\n") {
+				f := strings.Fields(line)
+				if len(f) >= 5 && f[2] == "R_AARCH64_GLOB_DAT" && (strings.HasPrefix(f[4], "vnet_entry_") || strings.HasPrefix(f[4], "pcpu_entry_")) {
+					out[f[4]] = true
+				}
+			}
+			return out
+		}
+		// The variables that gained a GLOB_DAT slot (another module's were
+		// GLOB_DAT in both builds).
+		before, after := globDat(oldC), globDat(newC)
+		want := map[string]bool{}
+		for v := range after {
+			if !before[v] {
+				want[v] = true
+			}
+		}
+		got := map[string]bool{}
+		for _, c := range m.Refs {
+			if contains(c.New, "GOT load (R_AARCH64_GLOB_DAT)") && !contains(c.Old, "GOT load (R_AARCH64_GLOB_DAT)") {
+				got[c.Variable] = true
+			}
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: llvm-readelf shows no new GLOB_DAT: the comparison would be empty", file)
+		}
+		for v := range want {
+			if !got[v] {
+				t.Errorf("%s: %s gained a GLOB_DAT in llvm-readelf, not in diff's references", file, v)
+			}
+		}
+		for v := range got {
+			if !want[v] {
+				t.Errorf("%s: diff shows a new GLOB_DAT load of %s, llvm-readelf does not", file, v)
+			}
+		}
+	}
+	if len(d.NewFindings()) != 0 {
+		t.Errorf("EXPORT_SYMS=YES brings findings: %v", d.NewFindings())
+	}
+}

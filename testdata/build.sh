@@ -152,12 +152,18 @@ link_module() {
 		# shellcheck disable=SC2086
 		run "$lld" -m "$emul" -r $rflags -o "$work/$m.kld" "$@"
 		# EXPORT_SYMS=NO (kmod_syms.awk): localise every defined
-		# global that is not absolute.
-		syms=$("$NM" -g --defined-only "$work/$m.kld" |
-			awk '$2 != "A" { printf " -L %s", $3 }')
-		echo "+ $OBJCOPY$syms $m.kld"
-		# shellcheck disable=SC2086
-		"$OBJCOPY" $syms "$work/$m.kld"
+		# global that is not absolute; *-exportsyms configurations
+		# model EXPORT_SYMS=YES and keep them global.
+		case $config in
+		*-exportsyms) ;;
+		*)
+			syms=$("$NM" -g --defined-only "$work/$m.kld" |
+				awk '$2 != "A" { printf " -L %s", $3 }')
+			echo "+ $OBJCOPY$syms $m.kld"
+			# shellcheck disable=SC2086
+			"$OBJCOPY" $syms "$work/$m.kld"
+			;;
+		esac
 		# shellcheck disable=SC2086
 		run "$lld" -m "$emul" -Bshareable -znotext -znorelro \
 			--hash-style=sysv $finalld -o "$out/$m.ko" "$work/$m.kld"
@@ -259,6 +265,12 @@ build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 build_config arm64-lld14-norelax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
 	"--no-relax" "" "$LLD14_MODULES"
+
+# The relaxed build again with EXPORT_SYMS=YES: the set variables stay
+# global, so lld keeps their GOT loads (R_AARCH64_GLOB_DAT) unrelaxed.
+build_config arm64-lld14-relax-exportsyms aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"" "" "$LLD14_MODULES"
 
 # A small tree for scan: amd64 with kmod.mk's amd64 section merging, and
 # arm64 linked by lld 14 without --no-relax (relaxdep.ko's relaxed reference).
