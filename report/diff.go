@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kldcheck/kldcheck/diff"
+	"github.com/kldcheck/kldcheck/scan"
 )
 
 // DiffDoc is the JSON document of `kldcheck diff`.
@@ -124,4 +125,34 @@ func WriteDiffText(w io.Writer, profile string, r *diff.Result, opts TextOptions
 		len(r.Modules), changed, len(r.NewFindings()), fixed, len(r.OnlyOld), len(r.OnlyNew))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteDiffHTML writes the comparison as one page: the changed modules,
+// their changed references, NEW's module-space map for each module with a
+// new finding about the sets, and the new findings.
+func WriteDiffHTML(w io.Writer, profile string, r *diff.Result, newScan *scan.Result) error {
+	fs := r.NewFindings()
+	p := htmlPage{Title: "kldcheck diff", Profile: profile, Kernel: newScan.Kernel, Findings: NewCheck(profile, fs).Findings,
+		Counts: severityCounts(fs), FindingsTitle: "New findings"}
+	spaces := map[string]scan.Module{}
+	for _, m := range newScan.Modules {
+		spaces[m.Path] = m
+	}
+	for _, m := range r.Modules {
+		if !m.Changed() {
+			continue
+		}
+		st := status(m.NewFindings)
+		if st == "clean" {
+			st = "changed"
+		}
+		p.Modules = append(p.Modules, ScanModule{File: m.New, Status: st, Findings: len(m.NewFindings)})
+		for _, c := range m.Refs {
+			p.Changes = append(p.Changes, m.Name+": "+c.String())
+		}
+		if n := spaces[m.New]; n.Spaces != nil && touchesSets(m.NewFindings) {
+			p.Maps = append(p.Maps, htmlMap{Caption: filepath.Base(m.New) + " (NEW) loaded with its dependencies", Bars: bars(n.Spaces, m.NewFindings)})
+		}
+	}
+	return page.Execute(w, p)
 }

@@ -30,6 +30,11 @@ type htmlPage struct {
 	Findings               []FindingJSON
 	Modules                []ScanModule // scan only
 	Counts                 map[string]int
+	// Changes and FindingsTitle are diff's: the changed references
+	// ("module: where: variable: old -> new"), and a heading for the
+	// findings shown (the new ones).
+	Changes       []string
+	FindingsTitle string
 }
 
 // htmlMap is one simulated kernel's module space: for load, the kernel

@@ -17,11 +17,11 @@ func newDiffCmd() *cobra.Command {
 	var recursive bool
 	var o outFlags
 	cmd := &cobra.Command{
-		Use:   "diff [-r] [--kernel FILE] [--profile NAME] [--format text|json|sarif] OLD NEW",
+		Use:   "diff [-r] [--kernel FILE] [--profile NAME] [--format text|json|sarif|html] OLD NEW",
 		Short: "Compare two builds of the same modules: changed references to VNET/DPCPU variables, new and fixed findings",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "text", "json", "sarif"); err != nil {
+			if err := checkFormat(format, "text", "json", "sarif", "html"); err != nil {
 				return err
 			}
 			opts := scan.Options{Kernel: kernel, Recursive: recursive, References: true}
@@ -52,12 +52,13 @@ func newDiffCmd() *cobra.Command {
 			// SARIF, so that code scanning shows what the change introduced.
 			return o.emit(cmd, findingsOut{format: format, profile: name, findings: d.NewFindings(),
 				json: func() any { return report.NewDiff(name, d) },
-				text: func(w io.Writer, opts report.TextOptions) error { return report.WriteDiffText(w, name, d, opts) }})
+				text: func(w io.Writer, opts report.TextOptions) error { return report.WriteDiffText(w, name, d, opts) },
+				html: func(w io.Writer) error { return report.WriteDiffHTML(w, name, d, res[1]) }})
 		},
 	}
 	cmd.Flags().StringVar(&kernel, "kernel", "", "kernel file both builds are checked against (default: DIR/kernel, else a stand-in)")
 	cmd.Flags().StringVar(&prof, "profile", "", "kernel-linker profile or release (default: from the kernel's osreldate, else the newest)")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif (new findings only)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, sarif (new findings only) or html")
 	cmd.Flags().BoolVarP(&recursive, "recursive", "r", false, "find modules in subdirectories too")
 	o.add(cmd)
 	return cmd

@@ -42,3 +42,15 @@ func TestDiffGate(t *testing.T) {
 		t.Errorf("%d SARIF results, want the 2 new findings", len(log.Runs[0].Results))
 	}
 }
+
+// The HTML page lists the changed references and the new findings.
+func TestDiffHTML(t *testing.T) {
+	norelax := filepath.Join(testutil.Root(t), "testdata", "arm64-lld14-norelax")
+	relax := filepath.Join(testutil.Root(t), "testdata", "arm64-lld14-relax")
+	code, out, _ := run("diff", "--format", "html", norelax, relax)
+	for _, want := range []string{"<h2>Changed references</h2>", "vnet_local: vnet_local_xp: vnet_entry_x: GOT load (R_AARCH64_RELATIVE) -&gt; PC-relative adr", "<h2>New findings</h2>", "set-ref-pcrel"} {
+		if code != ExitFindings || !strings.Contains(out, want) {
+			t.Errorf("exit %d; page lacks %q", code, want)
+		}
+	}
+}
