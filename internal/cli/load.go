@@ -22,6 +22,10 @@ type simFlags struct {
 	kernel, profile, path, format string
 	formats                       []string  // those the command writes
 	stderr                        io.Writer // for notes on the command line itself
+	// opened holds modules already read, by path; onApply is passed to
+	// the linker (linker.Options.OnApply).
+	opened  map[string]*kobj.File
+	onApply func(*linker.File, linker.Applied)
 }
 
 func (s *simFlags) add(cmd *cobra.Command) {
@@ -36,7 +40,7 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if err := checkFormat(s.format, s.formats...); err != nil {
 		return nil, err
 	}
-	opts := linker.Options{}
+	opts := linker.Options{OnApply: s.onApply}
 	if s.kernel != "" {
 		k, err := kobj.Open(s.kernel)
 		if err != nil {
@@ -51,9 +55,12 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	named := map[string]*kobj.File{}
 	var archs []*arch.Arch
 	for _, m := range modules {
-		f, err := kobj.Open(m)
-		if err != nil {
-			return nil, &exitError{ExitUsage, err}
+		f, ok := s.opened[m]
+		if !ok {
+			var err error
+			if f, err = kobj.Open(m); err != nil {
+				return nil, &exitError{ExitUsage, err}
+			}
 		}
 		named[m] = f
 		archs = append(archs, f.Arch)
