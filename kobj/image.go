@@ -7,17 +7,26 @@ import (
 	"github.com/kldcheck/kldcheck/arch"
 )
 
-// ReadUint reads an unrelocated n-byte integer (4 or 8) at image address a.
+// ReadUint reads an unrelocated n-byte integer (1, 2, 4 or 8) at image
+// address a.
 func (f *File) ReadUint(a uint64, n int) (uint64, error) {
+	if n != 1 && n != 2 && n != 4 && n != 8 {
+		return 0, f.errf("cannot read a %d-byte integer", n)
+	}
 	b, err := f.imageBytes(a, uint64(n))
 	if err != nil {
 		return 0, err
 	}
 	bo := f.Arch.ByteOrder()
-	if n == 8 {
-		return bo.Uint64(b), nil
+	switch n {
+	case 1:
+		return uint64(b[0]), nil
+	case 2:
+		return uint64(bo.Uint16(b)), nil
+	case 4:
+		return uint64(bo.Uint32(b)), nil
 	}
-	return uint64(bo.Uint32(b)), nil
+	return bo.Uint64(b), nil
 }
 
 // ReadPointer reads the pointer stored at image address a as the kernel linker

@@ -31,8 +31,12 @@ type Metadata struct {
 }
 
 // TypeName spells the record type as module.h does.
-func (m *Metadata) TypeName() string {
-	switch m.Type {
+func (m *Metadata) TypeName() string { return MDTName(m.Type) }
+
+// MDTName spells a metadata record type as module.h does (MDT_<n> for a
+// type it does not define).
+func MDTName(t int) string {
+	switch t {
 	case MDTDepend:
 		return "MDT_DEPEND"
 	case MDTModule:
@@ -42,7 +46,7 @@ func (m *Metadata) TypeName() string {
 	case MDTPNPInfo:
 		return "MDT_PNP_INFO"
 	}
-	return fmt.Sprintf("MDT_%d", m.Type)
+	return fmt.Sprintf("MDT_%d", t)
 }
 
 // readMetadata follows every pointer of set_modmetadata_set. The record layout

@@ -33,6 +33,24 @@ type Ref struct {
 // OK reports whether the reference reaches the variable's master copy.
 func (r *Ref) OK() bool { return r.Expected == r.Actual }
 
+// Applied is one relocation record as the simulated linker applied it.
+type Applied struct {
+	Table *kobj.RelocTable
+	Reloc *kobj.Reloc
+	// Place is the patched address, as loaded; Addend the addend used:
+	// r_addend, or for a REL record the value read at the place (0 when
+	// the type patches an instruction field).
+	Place  uint64
+	Addend int64
+	// Value is what the linker stored at Place, read back from the image
+	// (Size bytes). Stored is false for types that patch an instruction
+	// field, which kldcheck does not encode (and for a place outside the
+	// mapping): Value is then the formula's result (S+A, S+A-P).
+	Value  uint64
+	Size   int
+	Stored bool
+}
+
 // target is what a symbol-based relocation resolved to.
 type target struct {
 	addr  uint64       // the value the kernel linker uses for S
@@ -154,6 +172,13 @@ func (f *File) compute(rc reloc, s target) {
 	}
 	if rc.spec.Size > 0 {
 		f.write(rc.place, rc.spec.Size, v)
+	}
+	if hook := f.l.opts.OnApply; hook != nil {
+		ap := Applied{Table: rc.t, Reloc: rc.r, Place: rc.place, Addend: int64(rc.addend), Value: v}
+		if stored, ok := f.read(rc.place, rc.spec.Size); ok {
+			ap.Value, ap.Size, ap.Stored = stored, rc.spec.Size, true
+		}
+		hook(f, ap)
 	}
 	f.check(rc, s)
 }

@@ -1,12 +1,58 @@
 package linker
 
-import "github.com/kldcheck/kldcheck/kobj"
+import (
+	"debug/elf"
+
+	"github.com/kldcheck/kldcheck/kobj"
+)
+
+// Exports returns the symbols obj offers other files under the linker's
+// own rule (LookupSymbol): each named entry of the tables that rule
+// searches (.dynsym of a shared object or kernel, and with leak its
+// .symtab; the .symtab of a relocatable module) that a lookup of its name
+// finds, in table order. A later entry of a name found earlier is left out.
+func Exports(obj *kobj.File, leak bool) []*kobj.Symbol {
+	var out []*kobj.Symbol
+	for _, tab := range [][]kobj.Symbol{obj.DynSymbols, obj.Symbols} {
+		for i := range tab {
+			if tab[i].Name == "" {
+				continue
+			}
+			if s, ok := LookupSymbol(obj, tab[i].Name, leak); ok && s == &tab[i] {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// Imports returns the symbols obj needs from other files: the undefined,
+// named, non-local entries of the table its relocations resolve through
+// (.dynsym of a shared object, the .symtab of a relocatable module) that
+// Exports does not list, in table order.
+func Imports(obj *kobj.File) []*kobj.Symbol {
+	tab := obj.DynSymbols
+	if obj.Type == elf.ET_REL {
+		tab = obj.Symbols
+	}
+	var out []*kobj.Symbol
+	for i := range tab {
+		s := &tab[i]
+		if s.Name == "" || s.Section != elf.SHN_UNDEF || s.Bind == elf.STB_LOCAL {
+			continue
+		}
+		if d, ok := LookupSymbol(obj, s.Name, false); ok && d == s {
+			continue // an undefined function with an address: exported
+		}
+		out = append(out, s)
+	}
+	return out
+}
 
 // Definers returns who-defines-what over module files, for explaining an
 // undefined symbol (Options.DefinedElsewhere): the path of the first file,
 // in the order given, that offers the symbol to other files under the
-// linker's own rule (LookupSymbol), or "". The index is built once, from
-// the names in each file's symbol tables, each confirmed with LookupSymbol.
+// linker's own rule (Exports), or "".
 func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbol string) string {
 	index := map[string]string{}
 	for _, p := range paths {
@@ -14,18 +60,9 @@ func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbo
 		if f == nil || f.Kind != kobj.Module {
 			continue
 		}
-		for _, tab := range [][]kobj.Symbol{f.DynSymbols, f.Symbols} {
-			for i := range tab {
-				name := tab[i].Name
-				if name == "" || !tab[i].Defined() {
-					continue
-				}
-				if _, done := index[name]; done {
-					continue
-				}
-				if s, ok := LookupSymbol(f, name, leak); ok && s.Defined() {
-					index[name] = p
-				}
+		for _, s := range Exports(f, leak) {
+			if _, done := index[s.Name]; !done && s.Defined() {
+				index[s.Name] = p
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/kldcheck/kldcheck/hints"
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
@@ -56,74 +57,34 @@ func (h Hints) IndexModules(f *kobj.File) {
 	}
 }
 
-// linker.hints format (usr.sbin/kldxref/kldxref.c, sys/kern/kern_linker.c
-// linker_hints_lookup): an int version (1), then records of an int length and
-// that many bytes: an int type; for MDT_VERSION a counted string (one length
-// byte) with the module name, padding to 4 bytes, an int version and a counted
-// string with the file name relative to the directory.
-const (
-	hintsVersion = 1
-	maxHintsSize = 16 << 20
-)
-
-// ReadHints reads dir/linker.hints into h; a missing file is not an error.
-// The integers are in the byte order given; nil takes the one in which the
-// file's leading version word reads 1.
+// ReadHints reads the MDT_VERSION records of dir/linker.hints into h, as
+// linker_hints_lookup consults them; a missing file is not an error. The
+// kernel reads the file's words in its own byte order, bo (nil: whichever the
+// file is written in): a file written in the other (or damaged, see
+// hints.Parse) is an error.
 func (h Hints) ReadHints(dir string, bo binary.ByteOrder) error {
 	path := filepath.Join(dir, "linker.hints")
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	if _, err := os.Stat(path); os.IsNotExist(err) {
 		return nil
 	}
+	f, err := hints.Read(path)
 	if err != nil {
 		return err
 	}
-	bad := func(msg string) error { return &kobj.Error{Path: path, Msg: msg} }
-	if len(data) > maxHintsSize {
-		return bad(fmt.Sprintf("hints file too large %d", len(data)))
+	if bo != nil && f.Order != bo {
+		return &kobj.Error{Path: path, Msg: fmt.Sprintf("hints file version mismatch: written %s, the kernel reads %s", orderName(f.Order), orderName(bo))}
 	}
-	if bo == nil {
-		bo = binary.LittleEndian
-		if len(data) >= 4 && binary.BigEndian.Uint32(data) == hintsVersion {
-			bo = binary.BigEndian
+	for _, r := range f.Records {
+		if r.Type == kobj.MDTVersion {
+			h.Add(r.Module, r.Version, filepath.Join(dir, r.File))
 		}
-	}
-	if len(data) < 4 || bo.Uint32(data) != hintsVersion {
-		return bad("hints file version mismatch")
-	}
-	for off := 4; off+4 <= len(data); {
-		n := int(bo.Uint32(data[off:]))
-		off += 4
-		if n < 4 || n > len(data)-off {
-			return bad(fmt.Sprintf("record at %#x runs past the end", off-4))
-		}
-		rec := data[off : off+n]
-		off += n
-		if bo.Uint32(rec) != 3 { // MDT_VERSION; others are not consulted
-			continue
-		}
-		name, rest, ok := countedString(rec[4:])
-		if !ok {
-			return bad("truncated MDT_VERSION record")
-		}
-		pad := (4 - (len(rec)-len(rest))%4) % 4
-		if len(rest) < pad+4 {
-			return bad("truncated MDT_VERSION record")
-		}
-		ver := int(int32(bo.Uint32(rest[pad:])))
-		file, _, ok := countedString(rest[pad+4:])
-		if !ok {
-			return bad("truncated MDT_VERSION record")
-		}
-		h.Add(name, ver, filepath.Join(dir, file))
 	}
 	return nil
 }
 
-func countedString(b []byte) (string, []byte, bool) {
-	if len(b) < 1 || int(b[0]) > len(b)-1 {
-		return "", nil, false
+func orderName(bo binary.ByteOrder) string {
+	if bo == binary.BigEndian {
+		return "big-endian"
 	}
-	n := int(b[0])
-	return string(b[1 : 1+n]), b[1+n:], true
+	return "little-endian"
 }

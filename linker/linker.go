@@ -45,6 +45,9 @@ type Options struct {
 	// that defines a global symbol (scan: any module of the tree); it turns an
 	// undefined symbol into an undeclared dependency.
 	DefinedElsewhere func(symbol string) string
+	// OnApply, when set, is called with each relocation record the linker
+	// applies, as it applies it (for kldcheck info --relocs).
+	OnApply func(f *File, a Applied)
 }
 
 // Linker is one simulated kernel with the files loaded into it.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/kldcheck/kldcheck/bootset"
+	"github.com/kldcheck/kldcheck/hints"
 	"github.com/kldcheck/kldcheck/internal/testutil"
+	"github.com/kldcheck/kldcheck/kobj"
 )
 
 func bootFile(t *testing.T, name string) string {
@@ -140,18 +143,13 @@ func TestBareNameThroughHints(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "renamed_owner.ko"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// kldxref's format: version 1; a record of an int length, then an int
-	// type (MDT_VERSION), a counted name, padding to 4, an int version and
-	// a counted file name.
-	rec := []byte{3, 0, 0, 0, 10}
-	rec = append(rec, "vnet_owner"...)
-	for len(rec)%4 != 0 {
-		rec = append(rec, 0)
+	// linker.hints as kldxref writes it (hints.Encode, checked against
+	// kldxref's format in package hints).
+	data, err := hints.Encode(binary.LittleEndian, []hints.Record{{Type: kobj.MDTVersion, Module: "vnet_owner", Version: 1, File: "renamed_owner.ko"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	rec = append(rec, 1, 0, 0, 0, 16)
-	rec = append(rec, "renamed_owner.ko"...)
-	hints := append([]byte{1, 0, 0, 0, byte(len(rec)), 0, 0, 0}, rec...)
-	if err := os.WriteFile(filepath.Join(dir, "linker.hints"), hints, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "linker.hints"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, stderr := run("load", "-p", dir, "vnet_owner")

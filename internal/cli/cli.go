@@ -62,6 +62,6 @@ DPCPU variables that would not reach the right memory, and other load failures.`
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newInfoCmd(), newDemoCmd(), newLoadCmd(), newCheckCmd(), newBootCmd(), newDiffCmd(), newProfilesCmd(), newRulesCmd(), newScanCmd(), newCallsCmd(), newVersionCmd())
+	root.AddCommand(newInfoCmd(), newDemoCmd(), newLoadCmd(), newCheckCmd(), newBootCmd(), newDiffCmd(), newProfilesCmd(), newRulesCmd(), newScanCmd(), newCallsCmd(), newHintsCmd(), newVersionCmd())
 	return root
 }

@@ -138,3 +138,24 @@ func TestDamagedFilesCheck(t *testing.T) {
 	}
 	t.Logf("%d files: exit statuses %v, peak memory from the Go runtime %d MB", len(paths), codes, peak.Load()>>20)
 }
+
+// Damaged files through info --symbols --relocs (which also simulates each
+// load): a listing or a one-line error naming the file, never a failure
+// of kldcheck's own.
+func TestDamagedFilesDetail(t *testing.T) {
+	paths := damagedCorpus(t)
+	if len(paths) > 100 {
+		paths = paths[:100]
+	}
+	for _, p := range paths {
+		code, out, stderr := run("info", "--symbols", "--relocs", p)
+		switch {
+		case code == ExitUsage && (!strings.HasPrefix(stderr, "kldcheck: "+p+": ") || strings.Count(stderr, "\n") != 1):
+			t.Errorf("%s: error is not one line naming the file: %q", filepath.Base(p), stderr)
+		case code != ExitOK && code != ExitUsage:
+			t.Errorf("%s: exit %d", filepath.Base(p), code)
+		case strings.Contains(stderr+out, "please report"):
+			t.Errorf("%s: kldcheck failed on its own: %s", filepath.Base(p), stderr)
+		}
+	}
+}

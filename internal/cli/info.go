@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/report"
 )
 
@@ -33,13 +34,73 @@ func newFileCmd(name, short string, show func(w io.Writer, format string, files 
 }
 
 func newInfoCmd() *cobra.Command {
-	return newFileCmd("info", "Show what a kernel or module file holds: sets, metadata, relocations",
+	var symbols, relocs bool
+	cmd := newFileCmd("info", "Show what a kernel or module file holds: sets, metadata, relocations; or its symbols, or every relocation",
 		func(w io.Writer, format string, files []*kobj.File) error {
-			if format == "json" {
-				return report.WriteInfoJSON(w, files)
+			if !symbols && !relocs {
+				if format == "json" {
+					return report.WriteInfoJSON(w, files)
+				}
+				return report.WriteInfoText(w, files)
 			}
-			return report.WriteInfoText(w, files)
+			doc := report.DetailDoc{Files: []report.FileDetail{}}
+			for _, f := range files {
+				fd := report.FileDetail{File: f.Path}
+				if symbols {
+					fd.SymbolsInfo = report.NewSymbolsInfo(f)
+				}
+				if relocs {
+					run, err := relocRun(f)
+					if err != nil {
+						return err
+					}
+					fd.RelocsInfo = report.NewRelocsInfo(f, run)
+				}
+				doc.Files = append(doc.Files, fd)
+			}
+			if format == "json" {
+				return report.WriteJSON(w, doc)
+			}
+			return report.WriteDetailText(w, files, doc)
 		})
+	cmd.Use = "info [--symbols] [--relocs] [--format text|json] FILE..."
+	cmd.Flags().BoolVar(&symbols, "symbols", false, "list what each file exports and imports (nm -g, nm -u), with the linker set of each variable")
+	cmd.Flags().BoolVar(&relocs, "relocs", false, "list every relocation (llvm-readelf -r) with the value the simulated kernel linker stores")
+	return cmd
+}
+
+// relocRun loads a module alone, as check does (no kernel, dependencies
+// from its directory), and records what the linker applied to its own
+// records. A kernel is not loaded.
+func relocRun(f *kobj.File) (*report.RelocRun, error) {
+	run := &report.RelocRun{Applied: map[*kobj.Reloc]linker.Applied{}}
+	if f.Kind != kobj.Module {
+		return run, nil
+	}
+	s := simFlags{formats: []string{"text"}, format: "text", stderr: io.Discard,
+		opened: map[string]*kobj.File{f.Path: f},
+		onApply: func(lf *linker.File, a linker.Applied) {
+			if lf.Obj == f {
+				run.Simulated, run.Address = true, lf.Address
+				run.Applied[a.Reloc] = a
+			}
+		}}
+	l, err := s.simulate([]string{f.Path})
+	if err != nil {
+		return nil, err
+	}
+	run.Simulated = true
+	for _, lf := range l.Files {
+		if lf.Obj == f {
+			run.Address = lf.Address
+		}
+	}
+	for _, fe := range l.Failed {
+		if fe.File == f.Path {
+			run.Refused = fe.Msg
+		}
+	}
+	return run, nil
 }
 
 // openAll opens every file, failing with exit status 2 on the first bad one.

@@ -26,6 +26,10 @@ type simFlags struct {
 	loaded                        bool
 	formats                       []string  // those the command writes
 	stderr                        io.Writer // for notes on the command line itself
+	// opened holds modules already read, by path; onApply is passed to
+	// the linker (linker.Options.OnApply).
+	opened  map[string]*kobj.File
+	onApply func(*linker.File, linker.Applied)
 }
 
 func (s *simFlags) add(cmd *cobra.Command) {
@@ -43,7 +47,7 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if err := checkFormat(s.format, s.formats...); err != nil {
 		return nil, err
 	}
-	opts := linker.Options{}
+	opts := linker.Options{OnApply: s.onApply}
 	k, said, err := openKernel(s.kernel)
 	if err != nil {
 		return nil, err
@@ -85,9 +89,12 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 		if named[p] != nil {
 			continue
 		}
-		f, err := kobj.Open(p)
-		if err != nil {
-			return nil, &exitError{ExitUsage, err}
+		f, ok := s.opened[p]
+		if !ok {
+			var err error
+			if f, err = kobj.Open(p); err != nil {
+				return nil, &exitError{ExitUsage, err}
+			}
 		}
 		named[p] = f
 		archs = append(archs, f.Arch)

@@ -37,6 +37,82 @@ func RelocCounts(text string) (map[string]int, error) {
 	return counts, sc.Err()
 }
 
+// Reloc is one row of `llvm-readelf -r`.
+type Reloc struct {
+	Section string // the table's section
+	RELA    bool   // the table has addends
+	Offset  uint64
+	Type    string
+	Symbol  string // as llvm-readelf names it (a section symbol by its section)
+	Addend  int64  // RELA tables only
+}
+
+// Relocs parses `llvm-readelf -r` output: every row of every table.
+func Relocs(text string) ([]Reloc, error) {
+	var out []Reloc
+	section, rela, in := "", false, false
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "Relocation section '"):
+			section = strings.SplitN(line[len("Relocation section '"):], "'", 2)[0]
+			in = true
+		case line == "":
+			in = false
+		case in && strings.HasPrefix(line, "Offset"):
+			rela = strings.HasSuffix(line, "Addend")
+		case in:
+			r, err := relocRow(line, rela)
+			if err != nil {
+				return nil, err
+			}
+			r.Section = section
+			out = append(out, r)
+		}
+	}
+	return out, sc.Err()
+}
+
+// relocRow parses "offset info type [symvalue [name]] [+|- addend]"; a
+// RELA row without a symbol ends in its addend alone.
+func relocRow(line string, rela bool) (Reloc, error) {
+	f := strings.Fields(line)
+	if len(f) < 3 {
+		return Reloc{}, fmt.Errorf("relocation line %q: too few fields", line)
+	}
+	r := Reloc{RELA: rela, Type: f[2]}
+	var err error
+	if r.Offset, err = strconv.ParseUint(f[0], 16, 64); err != nil {
+		return r, fmt.Errorf("relocation line %q: %v", line, err)
+	}
+	rest := f[3:]
+	if rela && len(rest) >= 2 && (rest[len(rest)-2] == "+" || rest[len(rest)-2] == "-") {
+		a, err := strconv.ParseUint(rest[len(rest)-1], 16, 64)
+		if err != nil {
+			return r, fmt.Errorf("relocation line %q: %v", line, err)
+		}
+		if r.Addend = int64(a); rest[len(rest)-2] == "-" {
+			r.Addend = -r.Addend
+		}
+		rest = rest[:len(rest)-2]
+	} else if rela && len(rest) == 1 {
+		a, err := strconv.ParseUint(rest[0], 16, 64)
+		if err != nil {
+			return r, fmt.Errorf("relocation line %q: %v", line, err)
+		}
+		r.Addend, rest = int64(a), nil
+	}
+	switch len(rest) {
+	case 0, 1: // no symbol, or a symbol value without a name
+	case 2:
+		r.Symbol = rest[1]
+	default:
+		return r, fmt.Errorf("relocation line %q: unexpected fields %q", line, rest)
+	}
+	return r, nil
+}
+
 // Section is one row of `llvm-readelf -S`.
 type Section struct {
 	Index int

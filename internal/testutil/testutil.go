@@ -93,3 +93,17 @@ func AddSeeds(f *testing.F, keep func(Fixture) bool) {
 		f.Add(data)
 	}
 }
+
+// FixtureDirs returns the directories holding fixtures (testdata/<Config>),
+// sorted.
+func FixtureDirs(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	for _, fx := range Fixtures(tb) {
+		if d := filepath.Dir(fx.Path); len(out) == 0 || out[len(out)-1] != d {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
