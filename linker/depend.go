@@ -25,8 +25,11 @@ func (l *Linker) loadDependencies(f *File) error {
 			continue
 		}
 		if e := l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false); e != nil {
-			return l.fail(f, rules.New(rules.DuplicateModule, f.Obj.Path,
-				"interface %s.%d already present in the KLD '%s'!", m.Name, m.ModVersion, e.file.Name))
+			fd := rules.New(rules.DuplicateModule, f.Obj.Path,
+				"interface %s.%d already present in the KLD '%s'!", m.Name, m.ModVersion, e.file.Name)
+			fd.Symbol = m.Name
+			l.inKernel(&fd, e.file, m.Name)
+			return l.fail(f, fd)
 		}
 	}
 	for _, d := range f.Obj.Depends() {
@@ -92,6 +95,7 @@ func (l *Linker) registerModules(f *File) error {
 					fd.Message += fmt.Sprintf("; %s declares module %s more than once, so it can never load", f.Name, m.Name)
 				}
 				fd.Symbol = m.Name
+				l.inKernel(&fd, g, m.Name)
 				fail = &fd
 			}
 			continue
@@ -316,4 +320,16 @@ func (l *Linker) pathString() string {
 		return "an empty module path"
 	}
 	return strings.Join(l.opts.ModulePath, ";")
+}
+
+// inKernel turns a refusal for a module the kernel itself provides into a
+// note: the file is a loadable copy of what this kernel has compiled in
+// (GENERIC's if_xl.ko, uhci.ko...), and kldload answers "module already
+// loaded or in kernel" (EEXIST) with the module already there.
+func (l *Linker) inKernel(fd *rules.Finding, owner *File, name string) {
+	if owner == nil || owner != l.Kernel {
+		return
+	}
+	fd.Severity = rules.Note
+	fd.Message += fmt.Sprintf(" (%s is compiled into this kernel: kldload answers \"module already loaded or in kernel\" and the module is there already)", name)
 }
