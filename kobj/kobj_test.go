@@ -15,14 +15,7 @@ import (
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
-func capture(t *testing.T, fx testutil.Fixture, kind string) string {
-	t.Helper()
-	s, err := readelf.ReadCapture(fx.Capture(kind))
-	if err != nil {
-		t.Fatalf("capture missing (rebuild with testdata/build.sh): %v", err)
-	}
-	return s
-}
+func capture(t *testing.T, fx testutil.Fixture, kind string) string { return fx.ReadCapture(t, kind) }
 
 func open(t *testing.T, fx testutil.Fixture) *kobj.File {
 	t.Helper()

@@ -45,14 +45,7 @@ func detail(t *testing.T, flag, path string) detailDoc {
 	return doc
 }
 
-func capture(t *testing.T, fx testutil.Fixture, kind string) string {
-	t.Helper()
-	s, err := readelf.ReadCapture(fx.Capture(kind))
-	if err != nil {
-		t.Fatalf("capture missing (rebuild with testdata/build.sh): %v", err)
-	}
-	return s
-}
+func capture(t *testing.T, fx testutil.Fixture, kind string) string { return fx.ReadCapture(t, kind) }
 
 func hexValue(t *testing.T, s string) uint64 {
 	t.Helper()

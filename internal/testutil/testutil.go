@@ -34,6 +34,17 @@ func (f Fixture) Capture(kind string) string {
 	return filepath.Join(filepath.Dir(f.Path), "readelf", f.Name+"."+kind+".txt")
 }
 
+// ReadCapture returns the text of the capture of the given kind, failing
+// the test when it is missing.
+func (f Fixture) ReadCapture(tb testing.TB, kind string) string {
+	tb.Helper()
+	b, err := os.ReadFile(f.Capture(kind))
+	if err != nil {
+		tb.Fatalf("capture missing (rebuild with testdata/build.sh): %v", err)
+	}
+	return string(b)
+}
+
 // Source returns the C source the fixture was built from (for a tree-*
 // module, the source of its first object; see TreeSpec for the rest).
 func (f Fixture) Source(tb testing.TB) string {
