@@ -217,6 +217,13 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		return l.fail(f, fd)
 	}
 	dep, err := l.Load(path)
+	var ke *kobj.Error
+	if errors.As(err, &ke) && !ke.Internal {
+		// A file the kernel cannot even read as a module of its
+		// architecture: link_elf refuses it (ENOEXEC), and the dependency
+		// is not available.
+		err = &LoadError{File: path, Msg: ke.Msg, Rule: rules.BadFile}
+	}
 	if err != nil {
 		var le *LoadError
 		if errors.As(err, &le) && l.synthetic {
@@ -283,6 +290,25 @@ func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *mod
 func (l *Linker) searchModule(d kobj.Metadata) (string, bool) { return l.opts.searchModule(d) }
 
 func (o *Options) searchModule(d kobj.Metadata) (string, bool) {
+	if p, ok := o.searchPath(d); ok || o.IndexDir == nil {
+		return p, ok
+	}
+	// Not found: index the directories that have no linker.hints, as
+	// kldxref(8) would on installation, and look again.
+	indexed := false
+	for _, dir := range o.ModulePath {
+		if !o.indexed[dir] {
+			o.indexed[dir] = true
+			indexed = o.IndexDir(dir) || indexed
+		}
+	}
+	if !indexed {
+		return "", false
+	}
+	return o.searchPath(d)
+}
+
+func (o *Options) searchPath(d kobj.Metadata) (string, bool) {
 	for _, dir := range o.ModulePath {
 		if d.Max == 0 && d.Min == 0 && d.Preferred == 0 {
 			// kldload of a module name: any version (verinfo NULL).

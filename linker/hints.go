@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kldcheck/kldcheck/hints"
 	"github.com/kldcheck/kldcheck/kobj"
@@ -87,4 +88,29 @@ func orderName(bo binary.ByteOrder) string {
 		return "big-endian"
 	}
 	return "little-endian"
+}
+
+// IndexDirWith returns an Options.IndexDir that indexes, into h, the
+// modules of a directory without linker.hints as kldxref(8) would (every
+// NAME.ko, read with open), for a build tree not yet installed. Files that
+// cannot be read are left out, as kldxref skips them.
+func IndexDirWith(h Hints, open func(string) (*kobj.File, error)) func(dir string) bool {
+	return func(dir string) bool {
+		if _, err := os.Stat(filepath.Join(dir, "linker.hints")); err == nil {
+			return false // the kernel uses the file, not the directory
+		}
+		paths, _ := filepath.Glob(filepath.Join(dir, "*.ko"))
+		added := false
+		for _, p := range paths {
+			if strings.Count(filepath.Base(p), ".") != 1 {
+				continue
+			}
+			if f, err := open(p); err == nil && f.Kind == kobj.Module {
+				before := len(h)
+				h.IndexModules(f)
+				added = added || len(h) > before || len(f.Metadata) > 0
+			}
+		}
+		return added
+	}
 }

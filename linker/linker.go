@@ -41,6 +41,13 @@ type Options struct {
 	// linker.hints does (see ReadHints, IndexModules); consulted before the
 	// NAME.ko fallback.
 	Hints Hints
+	// IndexDir, when set, is asked (once per directory) to add to Hints the
+	// modules of a module-path directory that has no linker.hints, as
+	// kldxref would index them, when a module is found nowhere; it reports
+	// whether it added any. A build tree has no linker.hints until
+	// installed.
+	IndexDir func(dir string) bool
+	indexed  map[string]bool
 	// DefinedElsewhere, when set, names a module file outside the loaded ones
 	// that defines a global symbol (scan: any module of the tree); it turns an
 	// undefined symbol into an undeclared dependency.

@@ -50,6 +50,12 @@ func (o *Options) lookupFile(dir, name string) (string, bool) {
 
 // defaults fills in the file-system functions left nil.
 func (o *Options) defaults() {
+	if o.indexed == nil {
+		o.indexed = map[string]bool{}
+	}
+	if o.Hints == nil {
+		o.Hints = Hints{}
+	}
 	if o.Open == nil {
 		o.Open = kobj.Open
 	}

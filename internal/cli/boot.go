@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/bootset"
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
@@ -111,6 +112,7 @@ func bootKernel(cmd *cobra.Command, conf *bootset.Conf, kernel, prof, path strin
 		return nil, err
 	}
 	opts.Hints = linker.Hints{}
+	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
 	for _, d := range opts.ModulePath {
 		if err := opts.Hints.ReadHints(d, nil); err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %v: not used\n", err)
