@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Time `kldcheck scan` against `llvm-readelf -r` (listing the relocations
-# only) on the same files: every .ko of each tree and its kernel. Several runs
-# each; prints the medians, the ratio kldcheck/readelf, peak RSS, and the time
-# per MB (to check that time grows linearly with the tree).
+# only) and against `cat` (reading the bytes: the floor of the job) on the
+# same files: every .ko of each tree and its kernel. Several runs each;
+# prints the medians, the ratios kldcheck/readelf and kldcheck/cat, peak
+# RSS, and the time per MB (to check that time grows linearly with the tree).
 #
 #   bash bench/run.sh [-n RUNS] DIR...
 #
@@ -55,20 +56,22 @@ measure() {
 	RSS=$(median <"$BIN/$name.m")
 }
 
-echo "| tree | modules | MB | relocations | llvm-readelf -r (s) | kldcheck scan (s) | ratio | kldcheck s/MB | peak RSS kldcheck / readelf (MB) |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| tree | modules | MB | relocations | cat (s) | llvm-readelf -r (s) | kldcheck scan (s) | ratio to readelf | ratio to cat | kldcheck s/MB | peak RSS kldcheck / readelf (MB) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for dir in "$@"; do
 	mapfile -t files < <(find "$dir" -maxdepth 1 -type f \( -name '*.ko' -o -name kernel \) | sort)
 	mods=$(find "$dir" -maxdepth 1 -type f -name '*.ko' | wc -l)
 	bytes=$(cat "${files[@]}" | wc -c)
 	mb=$(echo "$bytes / 1048576" | bc -l)
 	relocs=$("$READELF" -r "${files[@]}" 2>/dev/null | grep -cE '^[0-9a-f]{8,16} ' || true)
+	measure cat sh -c 'cat "$@" >/dev/null' cat "${files[@]}"
+	cat_s=$SECS
 	measure readelf "$READELF" -r "${files[@]}"
 	re_s=$SECS re_m=$RSS
 	measure kldcheck "$BIN/kldcheck" scan --no-progress --brief "$dir"
-	printf '| %s | %d | %.1f | %d | %.3f | %.3f | %.2f | %.4f | %.0f / %.0f |\n' \
-		"$(basename "$dir")" "$mods" "$mb" "$relocs" "$re_s" "$SECS" \
-		"$(echo "$SECS / $re_s" | bc -l)" "$(echo "$SECS / $mb" | bc -l)" "$RSS" "$re_m"
+	printf '| %s | %d | %.1f | %d | %.3f | %.3f | %.3f | %.2f | %.1f | %.4f | %.0f / %.0f |\n' \
+		"$(basename "$dir")" "$mods" "$mb" "$relocs" "$cat_s" "$re_s" "$SECS" \
+		"$(echo "$SECS / $re_s" | bc -l)" "$(echo "$SECS / $cat_s" | bc -l)" "$(echo "$SECS / $mb" | bc -l)" "$RSS" "$re_m"
 done
 echo
 echo "$RUNS runs each after a warm-up, medians; $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $("$READELF" --version | grep -m1 -i version | sed 's/^ *//'); $(go version | cut -d' ' -f3)"

@@ -80,7 +80,7 @@ func (f *File) prepare(t *kobj.RelocTable, r *kobj.Reloc, place, base uint64) (r
 	rc := reloc{t: t, r: r, place: place, base: base, addend: uint64(r.Addend)}
 	spec, ok := f.Obj.Arch.Lookup(r.Type)
 	rc.spec = spec
-	if !ok || spec.Formula == arch.Copy || !f.l.Profile.Accepts(f.Obj.Arch.Name, f.Obj.Arch.RelocName(r.Type)) {
+	if !ok || spec.Formula == arch.Copy || !f.l.accepts(f.Obj.Arch, r.Type) {
 		return rc, false
 	}
 	if !t.RELA && spec.Size > 0 {
@@ -241,4 +241,18 @@ func (f *File) check(rc reloc, s target) {
 	}
 	fd.Lands = f.l.landsLine(kind, variable, touched, copyAt, true)
 	f.l.report(fd)
+}
+
+// accepts is Profile.Accepts for this linker's architecture, remembered by
+// type number (asked once per relocation record otherwise).
+func (l *Linker) accepts(a *arch.Arch, typ uint32) bool {
+	if v, ok := l.acceptsType[typ]; ok {
+		return v
+	}
+	if l.acceptsType == nil {
+		l.acceptsType = map[uint32]bool{}
+	}
+	v := l.Profile.Accepts(a.Name, a.RelocName(typ))
+	l.acceptsType[typ] = v
+	return v
 }

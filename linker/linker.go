@@ -94,11 +94,14 @@ type Linker struct {
 	// registered is kern_module.c's module list: each DECLARE_MODULE name
 	// (MDT_MODULE record) registered, with the file it came from.
 	registered map[string]*File
-	nextBase   uint64
-	synthetic  bool
-	synthNext  map[vdata.Kind]uint64
-	synthText  uint64
-	synthSyms  map[string]uint64
+	// acceptsType caches the profile's verdict on each relocation type of
+	// the linker's architecture.
+	acceptsType map[uint32]bool
+	nextBase    uint64
+	synthetic   bool
+	synthNext   map[vdata.Kind]uint64
+	synthText   uint64
+	synthSyms   map[string]uint64
 }
 
 // modEntry is one module version provided by a loaded file.

@@ -127,39 +127,57 @@ func setKind(name string) (vdata.Kind, bool) {
 // (link_elf_reloc_local), else the others (relocate_file).
 func (l *Linker) relocateObj(f *File, local bool) error {
 	o := f.Obj
-	for _, ifuncs := range []bool{false, true} {
-		for _, t := range o.RelocTables {
-			if t.Target == nil || f.secAddr[t.Target.Index] == 0 {
-				continue // relocations of sections not loaded (debug info)
+	// One pass in table order; the ifunc records, applied after all the
+	// others, are set aside on the way (rare: a few per kernel).
+	type pending struct {
+		t *kobj.RelocTable
+		i int
+	}
+	var ifuncs []pending
+	apply := func(t *kobj.RelocTable, i int, base uint64) error {
+		r := &t.Relocs[i]
+		sym := &o.Symbols[r.Sym]
+		rc, ok := f.prepare(t, r, base+r.Offset, base)
+		if !ok {
+			return f.unsupported(rc, "link_elf_obj")
+		}
+		if rc.spec.Formula == arch.Relative || rc.spec.Formula == arch.IRelative || rc.spec.Formula == arch.None {
+			f.compute(rc, target{})
+			return nil
+		}
+		s, err := f.objLookup(r.Sym)
+		if err != nil {
+			return f.undefined(rc, sym.Name, "link_elf_obj")
+		}
+		f.compute(rc, s)
+		return nil
+	}
+	for _, t := range o.RelocTables {
+		if t.Target == nil || f.secAddr[t.Target.Index] == 0 {
+			continue // relocations of sections not loaded (debug info)
+		}
+		base := f.secAddr[t.Target.Index]
+		for i := range t.Relocs {
+			r := &t.Relocs[i]
+			if int(r.Sym) >= len(o.Symbols) {
+				continue
 			}
-			base := f.secAddr[t.Target.Index]
-			for i := range t.Relocs {
-				r := &t.Relocs[i]
-				if int(r.Sym) >= len(o.Symbols) {
-					continue
-				}
-				sym := &o.Symbols[r.Sym]
-				if (sym.Bind == elf.STB_LOCAL) != local {
-					continue
-				}
-				rc, ok := f.prepare(t, r, base+r.Offset, base)
-				isIfunc := sym.Type == elf.STT_GNU_IFUNC || rc.spec.Formula == arch.IRelative
-				if isIfunc != ifuncs {
-					continue
-				}
-				if !ok {
-					return f.unsupported(rc, "link_elf_obj")
-				}
-				if rc.spec.Formula == arch.Relative || rc.spec.Formula == arch.IRelative || rc.spec.Formula == arch.None {
-					f.compute(rc, target{})
-					continue
-				}
-				s, err := f.objLookup(r.Sym)
-				if err != nil {
-					return f.undefined(rc, sym.Name, "link_elf_obj")
-				}
-				f.compute(rc, s)
+			sym := &o.Symbols[r.Sym]
+			if (sym.Bind == elf.STB_LOCAL) != local {
+				continue
 			}
+			if spec, _ := o.Arch.Lookup(r.Type); sym.Type == elf.STT_GNU_IFUNC || spec.Formula == arch.IRelative {
+				ifuncs = append(ifuncs, pending{t, i})
+				continue
+			}
+			if err := apply(t, i, base); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range ifuncs {
+		if err := apply(p.t, p.i, f.secAddr[p.t.Target.Index]); err != nil {
+			return err
 		}
 	}
 	return nil
