@@ -3,7 +3,6 @@ package linker
 import (
 	"debug/elf"
 	"fmt"
-	"path/filepath"
 
 	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/kobj"
@@ -114,23 +113,10 @@ func (f *File) unsupported(rc reloc, class string) error {
 // (link_elf.c relocate_file; link_elf_obj: on amd64). When another loaded file
 // defines the symbol, the cause is a missing MODULE_DEPEND.
 func (f *File) undefined(rc reloc, name, class string) error {
-	// Who defines it: the files the user named or the tree scanned first
-	// (an answer independent of load order), then the files loaded.
 	id, extra := rules.UndefinedSymbol, ""
-	if f.l.opts.DefinedElsewhere != nil {
-		if other := f.l.opts.DefinedElsewhere(name); other != "" && other != f.Obj.Path {
-			id = rules.UndeclaredDependency
-			extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", filepath.Base(other), f.Name)
-		}
-	}
-	for _, g := range f.l.Files {
-		if id != rules.UndefinedSymbol || g == f || g.Obj.Kind == kobj.Kernel {
-			continue
-		}
-		if s, ok := g.lookupSymbol(name); ok && s.Defined() {
-			id = rules.UndeclaredDependency
-			extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", g.Name, f.Name)
-		}
+	if owner, _ := f.definer(name); owner != "" {
+		id = rules.UndeclaredDependency
+		extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", owner, f.Name)
 	}
 	fd := rules.New(id, f.Obj.Path, "%s: symbol %s undefined%s", class, name, extra)
 	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)

@@ -278,17 +278,14 @@ func (f *File) write(a uint64, n int, v uint64) bool {
 
 func hexAddr(v uint64) string { return fmt.Sprintf("%#x", v) }
 
-// definedElsewhere names a module other than f and its dependencies that
-// defines name, or "": without a kernel such a symbol is still taken to be
-// the kernel's (GENERIC compiles in many a module's code), but the report
-// says which module defines it.
-func (f *File) definedElsewhere(name string) string {
+// definer names the first module other than f defining name: among the
+// files the user named or the tree scanned (Options.DefinedElsewhere, an
+// answer independent of load order; path is then that file's), else among
+// the files loaded.
+func (f *File) definer(name string) (base, path string) {
 	if de := f.l.opts.DefinedElsewhere; de != nil {
 		if p := de(name); p != "" && p != f.Obj.Path {
-			if g, err := f.l.opts.Open(p); err == nil && f.dependsOn(g) {
-				return "" // another build of a module f does depend on
-			}
-			return filepath.Base(p)
+			return filepath.Base(p), p
 		}
 	}
 	for _, g := range f.l.Files {
@@ -296,10 +293,24 @@ func (f *File) definedElsewhere(name string) string {
 			continue
 		}
 		if s, ok := g.lookupSymbol(name); ok && s.Defined() {
-			return g.Name
+			return g.Name, ""
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// definedElsewhere names a module other than f and its dependencies that
+// defines name, or "": without a kernel such a symbol is still taken to be
+// the kernel's (GENERIC compiles in many a module's code), but the report
+// says which module defines it.
+func (f *File) definedElsewhere(name string) string {
+	base, path := f.definer(name)
+	if path != "" {
+		if g, err := f.l.opts.Open(path); err == nil && f.dependsOn(g) {
+			return "" // another build of a module f does depend on
+		}
+	}
+	return base
 }
 
 // dependsOn reports whether f declares a MODULE_DEPEND on a module g
