@@ -77,9 +77,9 @@ type reloc struct {
 // reports whether the kernel linker of this profile accepts the type.
 func (f *File) prepare(t *kobj.RelocTable, r *kobj.Reloc, place, base uint64) (reloc, bool) {
 	rc := reloc{t: t, r: r, place: place, base: base, addend: uint64(r.Addend)}
-	spec, ok := f.Obj.Arch.Lookup(r.Type)
+	spec, ok := f.supported(r.Type)
 	rc.spec = spec
-	if !ok || spec.Formula == arch.Copy || !f.l.accepts(f.Obj.Arch, r.Type) {
+	if !ok {
 		return rc, false
 	}
 	if !t.RELA && spec.Size > 0 {
@@ -227,6 +227,13 @@ func (f *File) check(rc reloc, s target) {
 	}
 	fd.Lands = f.l.landsLine(kind, variable, touched, copyAt, true)
 	f.l.report(fd)
+}
+
+// supported looks a relocation type up in the file's architecture and
+// says whether this profile's kernel linker applies it.
+func (f *File) supported(typ uint32) (arch.Reloc, bool) {
+	spec, ok := f.Obj.Arch.Lookup(typ)
+	return spec, ok && spec.Formula != arch.Copy && f.l.accepts(f.Obj.Arch, typ)
 }
 
 // accepts is Profile.Accepts for this linker's architecture, remembered by

@@ -62,25 +62,25 @@ func (l *Linker) checkStopped(f *File, stop *LoadError, linked bool) error {
 // profile's kernel linker rejects, once per type, without applying any.
 func (l *Linker) rejectedRelocations(f *File) {
 	seen := map[uint32]bool{}
-	for _, t := range f.Obj.RelocTables {
-		if f.Obj.Type == elf.ET_REL {
-			if t.Target == nil || !isProgtab(t.Target, f.Obj.Arch) {
-				continue
+	tables := dynTables(f.Obj) // what link_elf applies
+	if f.Obj.Type == elf.ET_REL {
+		tables = nil
+		for _, t := range f.Obj.RelocTables {
+			if t.Target != nil && isProgtab(t.Target, f.Obj.Arch) {
+				tables = append(tables, t)
 			}
-		} else if !t.Dynamic || t.Section != nil && !t.Section.Alloc() {
-			continue
 		}
-		n := 0
+	}
+	for _, t := range tables {
 		for i := range t.Relocs {
 			r := &t.Relocs[i]
 			if seen[r.Type] {
 				continue
 			}
-			if _, ok := f.prepare(t, r, 0, 0); ok {
+			if _, ok := f.supported(r.Type); ok {
 				continue
 			}
 			seen[r.Type] = true
-			n++
 			fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
 				"relocation type %d (%s), symbol %s: this kernel linker rejects it (\"kldload: unexpected relocation type %d\"); the load stopped before reaching it",
 				r.Type, f.Obj.Arch.RelocName(r.Type), f.symName(t, r.Sym), r.Type)

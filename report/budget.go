@@ -21,7 +21,7 @@ type Budget struct {
 	Left    uint64       `json:"left"`
 	Largest uint64       `json:"largest_free"`
 	// FirstMisfit is the first module refused for lack of this space, ""
-	// when every module fitted; Needed the bytes it asked for.
+	// when every module fitted; Message is the kernel's words for it.
 	FirstMisfit string `json:"first_misfit,omitempty"`
 	Message     string `json:"message,omitempty"`
 }
