@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/bootset"
-	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
@@ -111,13 +110,7 @@ func bootKernel(cmd *cobra.Command, conf *bootset.Conf, kernel, prof, path strin
 	if opts.Profile, err = chooseProfile(prof, opts.Kernel, nil, cmd.ErrOrStderr()); err != nil {
 		return nil, err
 	}
-	opts.Hints = linker.Hints{}
-	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
-	for _, d := range opts.ModulePath {
-		if err := opts.Hints.ReadHints(d, nil); err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %v: not used\n", err)
-		}
-	}
+	readHints(&opts, cmd.ErrOrStderr())
 	l, err := linker.New(opts)
 	if err != nil {
 		return nil, &exitError{ExitUsage, err}

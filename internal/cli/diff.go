@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/diff"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/scan"
@@ -25,24 +24,16 @@ func newDiffCmd() *cobra.Command {
 				return err
 			}
 			opts := scan.Options{Kernel: kernel, Recursive: recursive, References: true}
-			if prof != "" {
-				p, _, err := resolveProfile(prof, nil)
-				if err != nil {
-					return err
-				}
-				opts.Profile = p
-				opts.CheckArch = func(a *arch.Arch) error {
-					_, _, err := resolveProfile(prof, []*arch.Arch{a})
-					return err
-				}
+			if err := scanProfile(prof, &opts, cmd.ErrOrStderr()); err != nil {
+				return err
 			}
 			var res [2]*scan.Result
 			for i, side := range args {
 				o := opts
 				o.Dirs = splitPath(side)
-				r, err := scan.Run(o)
+				r, err := runScan(o)
 				if err != nil {
-					return &exitError{ExitUsage, err}
+					return err
 				}
 				res[i] = r
 			}

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/bootset"
 	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
+	"github.com/kldcheck/kldcheck/scan"
 )
 
 // Host is what kldcheck asks of the machine it runs on. On FreeBSD it is
@@ -70,4 +73,58 @@ func chooseProfile(arg string, kernel *kobj.File, archs []*arch.Arch, stderr io.
 		return profile.ForOSRelDate(kernel.OSRelDate), nil
 	}
 	return profile.Newest(), nil
+}
+
+// readHints gives opts the linker.hints of each module-path directory (an
+// unreadable one is said on stderr and left out), and indexes the
+// directories without one when a module is not found, as kldxref would.
+func readHints(opts *linker.Options, stderr io.Writer) {
+	opts.Hints = linker.Hints{}
+	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
+	for _, d := range opts.ModulePath {
+		if err := opts.Hints.ReadHints(d, nil); err != nil {
+			fmt.Fprintf(stderr, "kldcheck: note: %v: not used\n", err)
+		}
+	}
+}
+
+// scanProfile is --profile for scan and diff: the profile (a note on
+// stderr says which a release selected), and a check, for each
+// architecture met in the tree, that the release is not older than it.
+func scanProfile(arg string, opts *scan.Options, stderr io.Writer) error {
+	if arg == "" {
+		return nil
+	}
+	p, note, err := resolveProfile(arg, nil)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintf(stderr, "kldcheck: note: %s\n", note)
+	}
+	opts.Profile = p
+	checked := map[*arch.Arch]bool{}
+	opts.CheckArch = func(a *arch.Arch) error {
+		if checked[a] {
+			return nil
+		}
+		checked[a] = true
+		_, _, err := resolveProfile(arg, []*arch.Arch{a})
+		return err
+	}
+	return nil
+}
+
+// runScan is scan.Run with its errors as exit statuses: bad input is a
+// usage error (exit 2).
+func runScan(opts scan.Options) (*scan.Result, error) {
+	res, err := scan.Run(opts)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, &exitError{ExitUsage, err}
+	}
+	return res, nil
 }

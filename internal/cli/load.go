@@ -57,13 +57,7 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if said != "" {
 		fmt.Fprintf(s.stderr, "kldcheck: note: using %s\n", said)
 	}
-	opts.Hints = linker.Hints{}
-	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
-	for _, d := range opts.ModulePath {
-		if err := opts.Hints.ReadHints(d, nil); err != nil {
-			fmt.Fprintf(s.stderr, "kldcheck: note: %v: not used\n", err)
-		}
-	}
+	readHints(&opts, s.stderr)
 	preloads, err := s.alreadyLoaded()
 	if err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -11,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/scan"
 )
@@ -51,19 +48,8 @@ func newScanCmd() *cobra.Command {
 					}
 				}
 			}
-			if prof != "" {
-				p, note, err := resolveProfile(prof, nil)
-				if err != nil {
-					return err
-				}
-				if note != "" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %s\n", note)
-				}
-				opts.Profile = p
-				opts.CheckArch = func(a *arch.Arch) error {
-					_, _, err := resolveProfile(prof, []*arch.Arch{a})
-					return err
-				}
+			if err := scanProfile(prof, &opts, cmd.ErrOrStderr()); err != nil {
+				return err
 			}
 			stderr := cmd.ErrOrStderr()
 			if f, ok := stderr.(*os.File); ok && !noProgress && term.IsTerminal(int(f.Fd())) {
@@ -76,13 +62,9 @@ func newScanCmd() *cobra.Command {
 				}
 				defer bar.Finish()
 			}
-			res, err := scan.Run(opts)
-			var ee *exitError
-			if errors.As(err, &ee) {
-				return err
-			}
+			res, err := runScan(opts)
 			if err != nil {
-				return &exitError{ExitUsage, err}
+				return err
 			}
 			return o.emit(cmd, findingsOut{format: format, profile: res.Profile.Name, findings: res.AllFindings(),
 				json:     func() any { return report.NewScan(res) },
