@@ -74,10 +74,15 @@ type Count struct {
 // findings of both trees.
 func Compare(old, new *scan.Result) *Result {
 	res := &Result{}
-	oldBy := index(old.Modules)
-	newBy := index(new.Modules)
-	for _, m := range new.Modules {
-		k := key(m, newBy)
+	oldKeys, newKeys := keys(old.Modules), keys(new.Modules)
+	oldBy := make(map[string]scan.Module, len(old.Modules))
+	for i, m := range old.Modules {
+		oldBy[oldKeys[i]] = m
+	}
+	inNew := make(map[string]bool, len(new.Modules))
+	for i, m := range new.Modules {
+		k := newKeys[i]
+		inNew[k] = true
 		o, ok := oldBy[k]
 		if !ok {
 			res.OnlyNew = append(res.OnlyNew, m.Path)
@@ -85,8 +90,8 @@ func Compare(old, new *scan.Result) *Result {
 		}
 		res.Modules = append(res.Modules, compareModule(k, o, m))
 	}
-	for _, m := range old.Modules {
-		if _, ok := newBy[key(m, oldBy)]; !ok {
+	for i, m := range old.Modules {
+		if !inNew[oldKeys[i]] {
 			res.OnlyOld = append(res.OnlyOld, m.Path)
 		}
 	}
@@ -94,33 +99,24 @@ func Compare(old, new *scan.Result) *Result {
 	return res
 }
 
-// index maps each module's key to it; a module name two files declare is
-// not a key (they are matched by file name instead).
-func index(ms []scan.Module) map[string]scan.Module {
+// keys gives each module what it is matched on: the first module it
+// declares, unless another file of the same build declares that one too
+// (then its file name).
+func keys(ms []scan.Module) []string {
 	names := map[string]int{}
 	for _, m := range ms {
 		if len(m.Names) > 0 {
 			names[m.Names[0]]++
 		}
 	}
-	out := map[string]scan.Module{}
-	for _, m := range ms {
-		k := filepath.Base(m.Path)
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = filepath.Base(m.Path)
 		if len(m.Names) > 0 && names[m.Names[0]] == 1 {
-			k = m.Names[0]
+			out[i] = m.Names[0]
 		}
-		out[k] = m
 	}
 	return out
-}
-
-func key(m scan.Module, by map[string]scan.Module) string {
-	if len(m.Names) > 0 {
-		if n, ok := by[m.Names[0]]; ok && n.Path == m.Path {
-			return m.Names[0]
-		}
-	}
-	return filepath.Base(m.Path)
 }
 
 func compareModule(name string, o, n scan.Module) Module {
