@@ -26,9 +26,6 @@ type Reference struct {
 	// ("GOT load (R_AARCH64_RELATIVE)"), or an instruction with no
 	// relocation ("PC-relative adr").
 	Via string
-	// Redirected is false for a reference no relocation carries, which the
-	// kernel linker therefore cannot move to module space.
-	Redirected bool
 }
 
 // String spells the reference as "func: variable: via".
@@ -47,8 +44,9 @@ func (r Reference) String() string {
 func (l *Linker) References(f *File) []Reference {
 	var out []Reference
 	var slots []code.Range
-	for _, r := range f.Refs {
-		if sec := f.sectionOf(r.Place); sec != nil && isGOT(sec) {
+	secs := make([]*kobj.Section, len(f.Refs)) // where each reference is
+	for i, r := range f.Refs {
+		if secs[i] = f.sectionOf(r.Place); secs[i] != nil && isGOT(secs[i]) {
 			la := f.linkAddr(r.Place)
 			slots = append(slots, code.Range{Lo: la, Hi: la + uint64(f.Obj.Arch.PtrSize)})
 		}
@@ -63,9 +61,9 @@ func (l *Linker) References(f *File) []Reference {
 			}
 		}
 	}
-	for _, r := range f.Refs {
-		ref := Reference{Kind: r.Kind, Variable: r.Variable, Owner: r.Owner, Via: r.Type, Redirected: true}
-		sec := f.sectionOf(r.Place)
+	for i, r := range f.Refs {
+		ref := Reference{Kind: r.Kind, Variable: r.Variable, Owner: r.Owner, Via: r.Type}
+		sec := secs[i]
 		switch {
 		case sec == nil:
 			ref.Section = "?"

@@ -41,8 +41,8 @@ type Options struct {
 	// read; an error stops the scan (a profile older than the
 	// architecture).
 	CheckArch func(a *arch.Arch) error
-	// References asks for each module's references to set variables
-	// (Module.Refs), as kldcheck diff compares them; it reads more code.
+	// References asks for what kldcheck diff compares (Module.Names,
+	// SetBytes, RelocTypes, Refs); it reads more code.
 	References bool
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
@@ -69,15 +69,16 @@ type Module struct {
 	// Spaces is the VNET and DPCPU module space of the simulated kernel the
 	// module was checked in, after its load (nil when it could not be read).
 	Spaces map[vdata.Kind]*vdata.Space
-	// Names are the modules the file declares (DECLARE_MODULE, else
-	// MODULE_VERSION names), for matching builds.
+	// Names, SetBytes, RelocTypes and Refs are filled in with
+	// Options.References. Names are the modules the file declares
+	// (DECLARE_MODULE, else MODULE_VERSION names), for matching builds.
 	Names []string
 	// SetBytes is the size of the file's own set_vnet and set_pcpu: its
 	// share of module space.
 	SetBytes map[vdata.Kind]uint64
 	// RelocTypes counts the file's relocations by type.
 	RelocTypes map[string]int
-	// Refs is how the file reaches set variables (Options.References).
+	// Refs is how the file reaches set variables.
 	Refs []linker.Reference
 }
 
@@ -247,11 +248,9 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		return m, nil
 	}
 	m.Spaces = l.Spaces
-	if f := l.Tried[path]; f != nil {
+	if f := l.Tried[path]; f != nil && refs {
 		describe(&m, f.Obj)
-		if refs {
-			m.Refs = l.References(f)
-		}
+		m.Refs = l.References(f)
 	}
 	for _, fd := range l.Findings {
 		if fd.File == path {
