@@ -49,13 +49,17 @@ func (h Hints) Add(name string, version int, path string) {
 }
 
 // IndexModules adds the MODULE_VERSION records of a parsed module file, as
-// kldxref(8) would write them to linker.hints.
-func (h Hints) IndexModules(f *kobj.File) {
+// kldxref(8) would write them to linker.hints, and reports whether there
+// were any.
+func (h Hints) IndexModules(f *kobj.File) bool {
+	added := false
 	for _, m := range f.Metadata {
 		if m.Type == kobj.MDTVersion {
 			h.Add(m.Name, m.ModVersion, f.Path)
+			added = true
 		}
 	}
+	return added
 }
 
 // ReadHints reads the MDT_VERSION records of dir/linker.hints into h, as
@@ -105,10 +109,8 @@ func IndexDirWith(h Hints, open func(string) (*kobj.File, error)) func(dir strin
 			if strings.Count(filepath.Base(p), ".") != 1 {
 				continue
 			}
-			if f, err := open(p); err == nil && f.Kind == kobj.Module {
-				before := len(h)
-				h.IndexModules(f)
-				added = added || len(h) > before || len(f.Metadata) > 0
+			if f, err := open(p); err == nil && f.Kind == kobj.Module && h.IndexModules(f) {
+				added = true
 			}
 		}
 		return added
