@@ -31,6 +31,21 @@ func listModules(dirs []string, recursive bool) (paths, modulePath []string, err
 			paths = append(paths, p)
 		}
 	}
+	// readDir adds a directory's modules, and the directory to the module
+	// path when it holds some (or, named by the user, always).
+	readDir := func(d string, named bool) error {
+		names, err := moduleNames(d)
+		if err != nil {
+			return err
+		}
+		if named || len(names) > 0 {
+			addDir(d)
+		}
+		for _, n := range names {
+			add(filepath.Join(d, n))
+		}
+		return nil
+	}
 	for _, d := range dirs {
 		st, err := os.Stat(d)
 		if err != nil {
@@ -42,13 +57,8 @@ func listModules(dirs []string, recursive bool) (paths, modulePath []string, err
 			continue
 		}
 		if !recursive {
-			names, err := moduleNames(d)
-			if err != nil {
+			if err := readDir(d, true); err != nil {
 				return nil, nil, err
-			}
-			addDir(d)
-			for _, n := range names {
-				add(filepath.Join(d, n))
 			}
 			continue
 		}
@@ -59,17 +69,7 @@ func listModules(dirs []string, recursive bool) (paths, modulePath []string, err
 			if !e.IsDir() {
 				return nil
 			}
-			names, err := moduleNames(p)
-			if err != nil {
-				return err
-			}
-			if len(names) > 0 {
-				addDir(p)
-			}
-			for _, n := range names {
-				add(filepath.Join(p, n))
-			}
-			return nil
+			return readDir(p, false)
 		})
 		if err != nil {
 			return nil, nil, err
