@@ -53,21 +53,19 @@ func (l *Linker) loadDependencies(f *File) error {
 // error the kernel only prints ("module X already present!") before going
 // on with the load.
 func (l *Linker) addModules(f *File) {
+	reported := map[string]bool{} // versions declared twice, said once
 	for _, m := range f.Obj.Metadata {
 		if m.Type != kobj.MDTVersion {
 			continue
 		}
 		if e := l.lookupModule(m.Name, m.ModVersion, m.ModVersion, m.ModVersion, false); e != nil {
-			if e.file == f && !f.dupReported[m.Name] {
+			if e.file == f && !reported[m.Name] {
 				fd := rules.New(rules.DuplicateModule, f.Obj.Path,
 					"module %s already present! (%s declares MODULE_VERSION(%s, %d) more than once; the kernel prints this, keeps the first and loads the file)",
 					m.Name, f.Name, m.Name, m.ModVersion)
 				fd.Severity, fd.Symbol = rules.Warning, m.Name
 				l.report(fd)
-				if f.dupReported == nil {
-					f.dupReported = map[string]bool{}
-				}
-				f.dupReported[m.Name] = true
+				reported[m.Name] = true
 			}
 			continue
 		}

@@ -34,10 +34,6 @@ type File struct {
 	PCRel  []code.Access
 	Loaded bool
 
-	// dupReported names the MODULE_VERSIONs this file declares twice,
-	// reported once each.
-	dupReported map[string]bool
-
 	secAddr []uint64  // ET_REL: final address of each section (0: not loaded)
 	mems    []*memory // the mapping, and module-space copies of sets
 	l       *Linker
