@@ -21,15 +21,15 @@ type DiffDoc struct {
 
 // DiffModuleDoc is one changed module.
 type DiffModuleDoc struct {
-	Module     string        `json:"module"`
-	Old        string        `json:"old"`
-	New        string        `json:"new"`
-	References []DiffRefDoc  `json:"references"`
-	New_       []FindingJSON `json:"new_findings"`
-	Fixed      []FindingJSON `json:"fixed_findings"`
-	Unchanged  int           `json:"unchanged_findings"`
-	Sets       []diff.Count  `json:"module_space"`
-	Relocs     []diff.Count  `json:"relocations"`
+	Module      string        `json:"module"`
+	Old         string        `json:"old"`
+	New         string        `json:"new"`
+	References  []DiffRefDoc  `json:"references"`
+	NewFindings []FindingJSON `json:"new_findings"`
+	Fixed       []FindingJSON `json:"fixed_findings"`
+	Unchanged   int           `json:"unchanged_findings"`
+	Sets        []diff.Count  `json:"module_space"`
+	Relocs      []diff.Count  `json:"relocations"`
 }
 
 // DiffRefDoc is one changed reference.
@@ -49,7 +49,7 @@ func NewDiff(profile string, r *diff.Result) DiffDoc {
 			continue
 		}
 		d := DiffModuleDoc{Module: m.Name, Old: m.Old, New: m.New, References: []DiffRefDoc{},
-			New_: NewCheck(profile, m.NewFindings).Findings, Fixed: NewCheck(profile, m.Fixed).Findings,
+			NewFindings: NewCheck(profile, m.NewFindings).Findings, Fixed: NewCheck(profile, m.Fixed).Findings,
 			Unchanged: m.Unchanged, Sets: append([]diff.Count{}, m.Sets...), Relocs: append([]diff.Count{}, m.Relocs...)}
 		for _, c := range m.Refs {
 			d.References = append(d.References, DiffRefDoc{c.Where, c.Variable, nonNil(c.Old), nonNil(c.New)})
