@@ -86,7 +86,9 @@ type Arch struct {
 	// holds the types debug/elf has no name for, spelled as the psABI does.
 	typeName func(t uint32) string
 	names    map[uint32]string
-	byType   map[uint32]Reloc
+	// byType indexes Relocs by type number: i+1 for Relocs[i], 0 for a
+	// type the table does not hold (asked once per relocation record).
+	byType []uint16
 }
 
 // ByteOrder returns the architecture's byte order.
@@ -117,8 +119,12 @@ func (a *Arch) RelocName(t uint32) string {
 
 // Lookup returns the table entry for relocation type t.
 func (a *Arch) Lookup(t uint32) (Reloc, bool) {
-	r, ok := a.byType[t]
-	return r, ok
+	if uint64(t) < uint64(len(a.byType)) {
+		if i := a.byType[t]; i != 0 {
+			return a.Relocs[i-1], true
+		}
+	}
+	return Reloc{}, false
 }
 
 func (a *Arch) String() string { return a.Name }
@@ -127,12 +133,19 @@ var registry []*Arch
 
 // register adds an architecture; each architecture's file calls it once.
 func register(a *Arch) *Arch {
-	a.byType = make(map[uint32]Reloc, len(a.Relocs))
+	var top uint32
 	for _, r := range a.Relocs {
-		if _, dup := a.byType[r.Type]; dup {
+		top = max(top, r.Type)
+	}
+	if top > 1<<12 || len(a.Relocs) >= 1<<16 {
+		panic(fmt.Sprintf("arch %s: relocation type %d is beyond the dense table", a.Name, top))
+	}
+	a.byType = make([]uint16, top+1)
+	for i, r := range a.Relocs {
+		if a.byType[r.Type] != 0 {
 			panic(fmt.Sprintf("arch %s: relocation %s listed twice", a.Name, a.RelocName(r.Type)))
 		}
-		a.byType[r.Type] = r
+		a.byType[r.Type] = uint16(i + 1)
 	}
 	// Names of the table's types, computed once: debug/elf finds a name by
 	// searching its table, and the linker asks for every record.

@@ -63,6 +63,35 @@ type errUnresolved struct{ name string }
 
 func (e errUnresolved) Error() string { return "symbol " + e.name + " undefined" }
 
+// lookupResult is one symbol's resolution, remembered for the file's load.
+type lookupResult struct {
+	t    target
+	err  error
+	done bool
+}
+
+// remembered resolves symbol idx of the file's .symtab (or .dynsym, dyn)
+// with resolve once per load: many records name the same symbol, and what a
+// name resolves to does not change while the file is relocated.
+func (f *File) remembered(dyn bool, n int, idx uint32, resolve func() (target, error)) (target, error) {
+	i := 0
+	if dyn {
+		i = 1
+	}
+	if int(idx) >= n {
+		return resolve()
+	}
+	if f.lookups[i] == nil {
+		f.lookups[i] = make([]lookupResult, n)
+	}
+	r := &f.lookups[i][idx]
+	if !r.done {
+		r.t, r.err = resolve()
+		r.done = true
+	}
+	return r.t, r.err
+}
+
 // reloc is one record being applied.
 type reloc struct {
 	t      *kobj.RelocTable
@@ -239,13 +268,19 @@ func (f *File) supported(typ uint32) (arch.Reloc, bool) {
 // accepts is Profile.Accepts for this linker's architecture, remembered by
 // type number (asked once per relocation record otherwise).
 func (l *Linker) accepts(a *arch.Arch, typ uint32) bool {
-	if v, ok := l.acceptsType[typ]; ok {
-		return v
+	if typ >= 1<<12 { // beyond every architecture's table: not remembered
+		return l.Profile.Accepts(a.Name, a.RelocName(typ))
 	}
 	if l.acceptsType == nil {
-		l.acceptsType = map[uint32]bool{}
+		l.acceptsType = make([]int8, 1<<12)
+	}
+	if v := l.acceptsType[typ]; v != 0 {
+		return v > 0
 	}
 	v := l.Profile.Accepts(a.Name, a.RelocName(typ))
-	l.acceptsType[typ] = v
+	l.acceptsType[typ] = -1
+	if v {
+		l.acceptsType[typ] = 1
+	}
 	return v
 }

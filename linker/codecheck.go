@@ -18,16 +18,7 @@ import (
 // kernel linker as a relocation), and calls when the module calls both
 // vm_map_find and pmap_enter.
 func (l *Linker) checkCode(f *File) error {
-	var focus code.Focus
-	if f.Obj.Type != elf.ET_REL {
-		for _, w := range f.Sets {
-			if s := w.Section; s != nil && s.Size > 0 {
-				focus.Targets = append(focus.Targets, code.Range{Lo: s.Addr, Hi: s.Addr + s.Size})
-			}
-		}
-	}
-	focus.Calls = mentions(f, "vm_map_find") && mentions(f, "pmap_enter")
-	res, err := code.ScanCached(f.Obj, focus)
+	res, focus, err := codeScan(f)
 	if err != nil {
 		return err
 	}
@@ -46,6 +37,22 @@ func (l *Linker) checkCode(f *File) error {
 	}
 	checkUserMap(l, f, res)
 	return nil
+}
+
+// codeScan reads what checkCode needs of the file's code (memoised with the
+// parsed file).
+func codeScan(f *File) (*code.Result, code.Focus, error) {
+	var focus code.Focus
+	if f.Obj.Type != elf.ET_REL {
+		for _, w := range f.Sets {
+			if s := w.Section; s != nil && s.Size > 0 {
+				focus.Targets = append(focus.Targets, code.Range{Lo: s.Addr, Hi: s.Addr + s.Size})
+			}
+		}
+	}
+	focus.Calls = mentions(f, "vm_map_find") && mentions(f, "pmap_enter")
+	res, err := code.ScanCached(f.Obj, focus)
+	return res, focus, err
 }
 
 // maxNamed bounds the functions a check-not-run note names.

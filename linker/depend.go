@@ -214,7 +214,7 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
-	dep, err := l.Load(path)
+	dep, err := l.load(path, true)
 	var ke *kobj.Error
 	if errors.As(err, &ke) && !ke.Internal {
 		// A file the kernel cannot even read as a module of its

@@ -56,8 +56,8 @@ func (l *Linker) loadDyn(f *File) error {
 	// keeps one memory per segment (the gaps lld leaves between them hold
 	// nothing a relocation may patch), so a module is not zero-filled at
 	// several times its size.
-	f.mems = nil
-	for _, s := range loads {
+	segs := make([][]byte, len(loads))
+	for i, s := range loads {
 		data, err := o.Bytes(s.Off, s.Filesz, "PT_LOAD segment")
 		if err != nil {
 			return err
@@ -65,12 +65,15 @@ func (l *Linker) loadDyn(f *File) error {
 		if s.Vaddr < baseVaddr || s.Vaddr-baseVaddr > mapsize || max(s.Memsz, s.Filesz) > mapsize-(s.Vaddr-baseVaddr) {
 			return &kobj.Error{Path: o.Path, Msg: fmt.Sprintf("PT_LOAD segment at %#x lies outside the mapping [%#x, %#x)", s.Vaddr, baseVaddr, baseVaddr+mapsize)}
 		}
-		mem, err := newMemory(f.Address+s.Vaddr-baseVaddr, max(s.Memsz, s.Filesz), o.Size(), o.Arch.ByteOrder())
-		if err != nil {
-			return &kobj.Error{Path: o.Path, Msg: err.Error()}
+		segs[i] = data
+	}
+	f.mapImage = func() []*memory {
+		mems := make([]*memory, len(loads))
+		for i, s := range loads {
+			mems[i] = newMemory(f.Address+s.Vaddr-baseVaddr, max(s.Memsz, s.Filesz), o.Arch.ByteOrder())
+			copy(mems[i].data, segs[i])
 		}
-		copy(mem.data, data)
-		f.mems = append(f.mems, mem)
+		return mems
 	}
 	f.Sets = map[vdata.Kind]*SetWindow{}
 	for _, k := range vdata.Kinds {
@@ -79,33 +82,37 @@ func (l *Linker) loadDyn(f *File) error {
 		}
 	}
 	tables := dynTables(o)
-	// link_elf_reloc_local: DT_REL and DT_RELA only, RELATIVE records.
-	for _, t := range tables {
-		if t.PLT {
-			continue
-		}
-		for i := range t.Relocs {
-			r := &t.Relocs[i]
-			rc, ok := f.prepare(t, r, f.Address+r.Offset, f.Address)
-			if ok && rc.spec.Formula == arch.Relative {
-				f.compute(rc, target{})
-			}
-		}
-	}
-	if err := l.loadDependencies(f); err != nil {
-		return err
-	}
-	// relocate_file: REL, RELA, then the PLT tables; non-ifunc records first.
-	for _, ifuncs := range []bool{false, true} {
+	// link_elf_reloc_local: DT_REL and DT_RELA only, RELATIVE records; then
+	// the dependencies; then relocate_file: REL, RELA, then the PLT tables,
+	// non-ifunc records first.
+	local := func() error {
 		for _, t := range tables {
+			if t.PLT {
+				continue
+			}
 			for i := range t.Relocs {
-				if err := l.globalDyn(f, t, &t.Relocs[i], ifuncs); err != nil {
-					return err
+				r := &t.Relocs[i]
+				rc, ok := f.prepare(t, r, f.Address+r.Offset, f.Address)
+				if ok && rc.spec.Formula == arch.Relative {
+					f.compute(rc, target{})
 				}
 			}
 		}
+		return nil
 	}
-	return nil
+	global := func() error {
+		for _, ifuncs := range []bool{false, true} {
+			for _, t := range tables {
+				for i := range t.Relocs {
+					if err := l.globalDyn(f, t, &t.Relocs[i], ifuncs); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	return l.link(f, local, global)
 }
 
 // dynTables returns the tables link_elf.c applies, in its order: DT_REL,
@@ -144,7 +151,9 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 		f.compute(rc, target{})
 		return nil
 	}
-	s, err := f.elfLookup(t, r.Sym)
+	syms := f.Obj.SymbolsOf(t)
+	dyn := len(syms) > 0 && len(f.Obj.DynSymbols) > 0 && &syms[0] == &f.Obj.DynSymbols[0]
+	s, err := f.remembered(dyn, len(syms), r.Sym, func() (target, error) { return f.elfLookup(t, r.Sym) })
 	if err != nil {
 		return f.undefined(rc, f.symName(t, r.Sym), "link_elf")
 	}

@@ -36,6 +36,19 @@ type File struct {
 
 	secAddr []uint64  // ET_REL: final address of each section (0: not loaded)
 	mems    []*memory // the mapping, and module-space copies of sets
+	// mapImage, until the image is first read or written, makes mems: a
+	// dependency whose outcome is known (see Outcomes) is never mapped.
+	mapImage func() []*memory
+	// known is how this file's own relocation passes went in an earlier
+	// load with the same dependencies; nil when they are run here.
+	known *Outcome
+	// refused is the pass that refused the load (with the finding it made),
+	// or 0; linked says every pass ran.
+	refused passStage
+	refusal rules.Finding
+	linked  bool
+	// lookups remembers symbol resolutions by index: .symtab, .dynsym.
+	lookups [2][]lookupResult
 	l       *Linker
 }
 
@@ -255,7 +268,7 @@ func (f *File) linkAddr(a uint64) uint64 {
 // read and write access the file's loaded image (mapping and module-space
 // copies).
 func (f *File) read(a uint64, n int) (uint64, bool) {
-	for _, m := range f.mems {
+	for _, m := range f.image() {
 		if v, ok := m.read(a, n); ok {
 			return v, true
 		}
@@ -264,12 +277,20 @@ func (f *File) read(a uint64, n int) (uint64, bool) {
 }
 
 func (f *File) write(a uint64, n int, v uint64) bool {
-	for _, m := range f.mems {
+	for _, m := range f.image() {
 		if m.write(a, n, v) {
 			return true
 		}
 	}
 	return false
+}
+
+// image returns the file's memories, mapping them at the first access.
+func (f *File) image() []*memory {
+	if f.mapImage != nil {
+		f.mems, f.mapImage = f.mapImage(), nil
+	}
+	return f.mems
 }
 
 func hexAddr(v uint64) string { return fmt.Sprintf("%#x", v) }

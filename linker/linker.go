@@ -52,6 +52,10 @@ type Options struct {
 	// that defines a global symbol (scan: any module of the tree); it turns an
 	// undefined symbol into an undeclared dependency.
 	DefinedElsewhere func(symbol string) string
+	// Outcomes, when set, remembers how each file's relocation passes went
+	// and lets a file loaded as a dependency skip them (scan: many
+	// simulated kernels load the same dependencies).
+	Outcomes *Outcomes
 	// OnApply, when set, is called with each relocation record the linker
 	// applies, as it applies it (for kldcheck info --relocs).
 	OnApply func(f *File, a Applied)
@@ -95,8 +99,8 @@ type Linker struct {
 	// (MDT_MODULE record) registered, with the file it came from.
 	registered map[string]*File
 	// acceptsType caches the profile's verdict on each relocation type of
-	// the linker's architecture.
-	acceptsType map[uint32]bool
+	// the linker's architecture: 1 accepted, -1 rejected, 0 not asked yet.
+	acceptsType []int8
 	nextBase    uint64
 	synthetic   bool
 	synthNext   map[vdata.Kind]uint64
@@ -142,7 +146,11 @@ func New(opts Options) (*Linker, error) {
 // Load loads the module file at path with its dependencies, as kldload(2)
 // does. A load that the kernel would refuse returns a *LoadError after
 // recording findings; bad input returns a *kobj.Error.
-func (l *Linker) Load(path string) (f *File, err error) {
+func (l *Linker) Load(path string) (f *File, err error) { return l.load(path, false) }
+
+// load is Load; dep says the file is loaded as a dependency, whose
+// relocation passes Options.Outcomes may already know.
+func (l *Linker) load(path string, dep bool) (f *File, err error) {
 	defer func() {
 		// A panic here is a kldcheck bug on this input: report it as an
 		// error about the file, so that the other files' results survive.
@@ -167,12 +175,16 @@ func (l *Linker) Load(path string) (f *File, err error) {
 	if g := l.fileByName(filepath.Base(path)); g != nil {
 		return g, nil // kldload: already loaded
 	}
-	return l.loadFile(obj)
+	var known *Outcome
+	if dep {
+		known = l.opts.Outcomes.get(path)
+	}
+	return l.loadFile(obj, known)
 }
 
 // loadFile runs the class loader for the file's format.
-func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
-	f := &File{Obj: obj, Name: filepath.Base(obj.Path), l: l}
+func (l *Linker) loadFile(obj *kobj.File, known *Outcome) (*File, error) {
+	f := &File{Obj: obj, Name: filepath.Base(obj.Path), l: l, known: known}
 	l.Files = append(l.Files, f)
 	if l.Tried == nil {
 		l.Tried = map[string]*File{}
@@ -191,6 +203,7 @@ func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
 	default:
 		err = l.loadDyn(f)
 	}
+	l.opts.Outcomes.record(f)
 	linked := err == nil
 	if linked {
 		// linker_load_file: the modules a file declares are registered
@@ -209,6 +222,14 @@ func (l *Linker) loadFile(obj *kobj.File) (*File, error) {
 		return nil, err
 	}
 	f.Loaded = true
+	if f.known != nil {
+		// Its findings were made when it was checked itself; only a code
+		// scan's error (bad input) still stops the load.
+		if _, _, err := codeScan(f); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	if err := l.checkCode(f); err != nil {
 		return nil, err
 	}

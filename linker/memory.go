@@ -32,11 +32,10 @@ func checkImage(size uint64, fileSize int) error {
 	return nil
 }
 
-func newMemory(base, size uint64, fileSize int, bo binary.ByteOrder) (*memory, error) {
-	if err := checkImage(size, fileSize); err != nil {
-		return nil, err
-	}
-	return &memory{base: base, data: make([]byte, size), bo: bo}, nil
+// newMemory returns size zeroed bytes at base (checked with checkImage
+// first).
+func newMemory(base, size uint64, bo binary.ByteOrder) *memory {
+	return &memory{base: base, data: make([]byte, size), bo: bo}
 }
 
 // slice returns n bytes at address a, or false when they are not all mapped.

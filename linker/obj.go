@@ -55,19 +55,17 @@ func (l *Linker) loadObj(f *File) error {
 	}
 	f.Size = cursor - f.Address
 	l.nextBase = alignUp(cursor, 2<<20)
-	mem, err := newMemory(f.Address, f.Size, o.Size(), o.Arch.ByteOrder())
-	if err != nil {
+	bo := o.Arch.ByteOrder()
+	if err := checkImage(f.Size, o.Size()); err != nil {
 		return &kobj.Error{Path: o.Path, Msg: err.Error()}
 	}
-	f.mems = []*memory{mem}
 	for _, w := range f.Sets {
-		m, err := newMemory(w.Base, w.Size, o.Size(), o.Arch.ByteOrder())
-		if err != nil {
+		if err := checkImage(w.Size, o.Size()); err != nil {
 			return &kobj.Error{Path: o.Path, Msg: err.Error()}
 		}
-		f.mems = append(f.mems, m)
 	}
-	for _, s := range progtab {
+	contents := make([][]byte, len(progtab))
+	for i, s := range progtab {
 		if s.Type == elf.SHT_NOBITS {
 			continue
 		}
@@ -75,16 +73,20 @@ func (l *Linker) loadObj(f *File) error {
 		if err != nil {
 			return err
 		}
-		f.writeBytes(f.secAddr[s.Index], data)
+		contents[i] = data
+	}
+	f.mapImage = func() []*memory {
+		f.mems = []*memory{newMemory(f.Address, f.Size, bo)}
+		for _, w := range f.Sets {
+			f.mems = append(f.mems, newMemory(w.Base, w.Size, bo))
+		}
+		for i, s := range progtab {
+			f.writeBytes(f.secAddr[s.Index], contents[i])
+		}
+		return f.mems
 	}
 	// link_elf_reloc_local, then the dependencies, then relocate_file.
-	if err := l.relocateObj(f, true); err != nil {
-		return err
-	}
-	if err := l.loadDependencies(f); err != nil {
-		return err
-	}
-	return l.relocateObj(f, false)
+	return l.link(f, func() error { return l.relocateObj(f, true) }, func() error { return l.relocateObj(f, false) })
 }
 
 func (f *File) writeBytes(a uint64, data []byte) {
@@ -145,7 +147,7 @@ func (l *Linker) relocateObj(f *File, local bool) error {
 			f.compute(rc, target{})
 			return nil
 		}
-		s, err := f.objLookup(r.Sym)
+		s, err := f.remembered(false, len(o.Symbols), r.Sym, func() (target, error) { return f.objLookup(r.Sym) })
 		if err != nil {
 			return f.undefined(rc, sym.Name, "link_elf_obj")
 		}

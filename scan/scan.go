@@ -114,6 +114,10 @@ func Run(opts Options) (*Result, error) {
 		}
 	}
 	cache := newCache()
+	var outcomes *linker.Outcomes
+	if reuseOutcomes {
+		outcomes = linker.NewOutcomes()
+	}
 	hints := linker.Hints{}
 	byPath := map[string]*kobj.File{}
 	var good []string // the files that parsed, in path order
@@ -161,7 +165,7 @@ func Run(opts Options) (*Result, error) {
 	var mu sync.Mutex
 	done := 0
 	parallel(len(good), jobs, func(i int) {
-		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, exported, opts.References)
+		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -236,10 +240,10 @@ func parallel(n, jobs int, fn func(i int)) {
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, exported func(string) string, refs bool) (Module, map[string]*linker.Assumed) {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, refs bool) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
-		DefinedElsewhere: exported})
+		DefinedElsewhere: exported, Outcomes: oc})
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}
@@ -280,6 +284,10 @@ func unwrap(err error) string {
 	}
 	return err.Error()
 }
+
+// reuseOutcomes lets a dependency's relocation passes run once per scan
+// (linker.Outcomes); tests turn it off to show it changes no result.
+var reuseOutcomes = true
 
 // cache parses each file once for all the simulated kernels of a scan.
 type cache struct {
