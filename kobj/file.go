@@ -302,5 +302,13 @@ type memoEntry struct {
 	v    any
 }
 
+// Summary returns a File holding only what indexes a tree: path, kind,
+// architecture, ELF type and module metadata. It has no sections, symbols,
+// relocations or bytes, so the rest of the parse can be freed while the
+// summary is kept (kldcheck scan holds one per file of the tree).
+func (f *File) Summary() *File {
+	return &File{Path: f.Path, Kind: f.Kind, Arch: f.Arch, Type: f.Type, Metadata: f.Metadata, OSRelDate: f.OSRelDate, Version: f.Version}
+}
+
 // Size returns the size of the file in bytes.
 func (f *File) Size() int { return len(f.data) }

@@ -54,17 +54,49 @@ func Imports(obj *kobj.File) []*kobj.Symbol {
 // in the order given, that offers the symbol to other files under the
 // linker's own rule (Exports), or "".
 func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbol string) string {
-	index := map[string]string{}
+	names := make(map[string][]string, len(paths))
 	for _, p := range paths {
-		f := files[p]
-		if f == nil || f.Kind != kobj.Module {
-			continue
+		if f := files[p]; f != nil {
+			names[p] = DefinedExports(f, leak)
 		}
-		for _, s := range Exports(f, leak) {
-			if _, done := index[s.Name]; !done && s.Defined() {
-				index[s.Name] = p
+	}
+	return DefinersOf(paths, names)
+}
+
+// DefinedExports returns the names of the symbols of a module file that
+// Exports lists and that are defined in it (nil for a kernel): what
+// Definers needs of a file, without holding its parse.
+func DefinedExports(obj *kobj.File, leak bool) []string {
+	if obj.Kind != kobj.Module {
+		return nil
+	}
+	var out []string
+	for _, s := range Exports(obj, leak) {
+		if s.Defined() {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// DefinersOf is Definers over the DefinedExports of each path.
+func DefinersOf(paths []string, names map[string][]string) func(symbol string) string {
+	n := 0
+	for _, p := range paths {
+		n += len(names[p])
+	}
+	index := make(map[string]int32, n) // into paths: a tree has 10^5 names
+	for i, p := range paths {
+		for _, n := range names[p] {
+			if _, done := index[n]; !done {
+				index[n] = int32(i)
 			}
 		}
 	}
-	return func(symbol string) string { return index[symbol] }
+	return func(symbol string) string {
+		if i, ok := index[symbol]; ok {
+			return paths[i]
+		}
+		return ""
+	}
 }

@@ -225,12 +225,18 @@ func (l *Linker) loadFile(obj *kobj.File, known *Outcome) (*File, error) {
 	if f.known != nil {
 		// Its findings were made when it was checked itself; only a code
 		// scan's error (bad input) still stops the load.
-		if _, _, err := codeScan(f); err != nil {
+		err := f.known.codeErr
+		if !f.known.code {
+			_, _, err = codeScan(f)
+		}
+		if err != nil {
 			return nil, err
 		}
 		return f, nil
 	}
-	if err := l.checkCode(f); err != nil {
+	err = l.checkCode(f)
+	l.opts.Outcomes.recordCode(f, err)
+	if err != nil {
 		return nil, err
 	}
 	return f, nil

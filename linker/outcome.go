@@ -32,6 +32,9 @@ type Outcome struct {
 	// Refused is the pass that refused the load, or 0; Finding its reason.
 	refused passStage
 	finding rules.Finding
+	// code says the file's code scan ran (codeErr its verdict on bad input).
+	code    bool
+	codeErr error
 }
 
 // passStage names a relocation pass of the class loaders.
@@ -52,7 +55,12 @@ func (o *Outcomes) get(path string) *Outcome {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.byPath[path]
+	oc := o.byPath[path]
+	if oc == nil {
+		return nil
+	}
+	c := *oc // recordCode may complete the original meanwhile
+	return &c
 }
 
 // record keeps f's outcome when every pass ran or one refused the load.
@@ -65,6 +73,20 @@ func (o *Outcomes) record(f *File) {
 	defer o.mu.Unlock()
 	if o.byPath[f.Obj.Path] == nil {
 		o.byPath[f.Obj.Path] = oc
+	}
+}
+
+// recordCode keeps the verdict of f's code scan (checkCode) beside its
+// outcome, so that a file loaded again as a dependency, perhaps parsed again
+// too, is not read again.
+func (o *Outcomes) recordCode(f *File, err error) {
+	if o == nil || f.known != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if oc := o.byPath[f.Obj.Path]; oc != nil && !oc.code {
+		oc.code, oc.codeErr = true, err
 	}
 }
 

@@ -66,17 +66,7 @@ func conflicts(order []string, files map[string]*kobj.File) []rules.Finding {
 // cycles reports MODULE_DEPEND cycles among the files, following each
 // dependency to the file the hints name for it.
 func cycles(files map[string]*kobj.File, hints linker.Hints) []rules.Finding {
-	deps := map[string][]string{}
-	for p, f := range files {
-		for _, d := range f.Depends() {
-			for _, h := range hints[d.Name] {
-				if h.Path != p && h.Version >= d.Min && h.Version <= d.Max {
-					deps[p] = append(deps[p], h.Path)
-				}
-			}
-		}
-		sort.Strings(deps[p])
-	}
+	deps := dependsOn(files, hints)
 	const (
 		white = iota
 		grey
@@ -122,6 +112,52 @@ func cycles(files map[string]*kobj.File, hints linker.Hints) []rules.Finding {
 	for _, p := range keys {
 		if color[p] == white {
 			visit(p)
+		}
+	}
+	return out
+}
+
+// dependsOn maps each file to the files the hints offer for its
+// MODULE_DEPEND records, sorted.
+func dependsOn(files map[string]*kobj.File, hints linker.Hints) map[string][]string {
+	deps := map[string][]string{}
+	for p, f := range files {
+		for _, d := range f.Depends() {
+			for _, h := range hints[d.Name] {
+				if h.Path != p && h.Version >= d.Min && h.Version <= d.Max {
+					deps[p] = append(deps[p], h.Path)
+				}
+			}
+		}
+		sort.Strings(deps[p])
+	}
+	return deps
+}
+
+// checkOrder returns the indices of paths with every file after the files
+// it depends on (a depth-first post-order; a cycle is cut anywhere): a
+// dependency is then checked, its relocation passes run and remembered,
+// before the modules that load it, which then need only its parse.
+func checkOrder(paths []string, deps map[string][]string) []int {
+	index := make(map[string]int, len(paths))
+	for i, p := range paths {
+		index[p] = i
+	}
+	seen := make([]bool, len(paths))
+	out := make([]int, 0, len(paths))
+	var visit func(i int)
+	visit = func(i int) {
+		seen[i] = true
+		for _, q := range deps[paths[i]] {
+			if j, ok := index[q]; ok && !seen[j] {
+				visit(j)
+			}
+		}
+		out = append(out, i)
+	}
+	for i := range paths {
+		if !seen[i] {
+			visit(i)
 		}
 	}
 	return out

@@ -1,11 +1,15 @@
 // Package scan checks a whole module tree, as /boot/kernel and /boot/modules
-// are: it reads every .ko once, indexes the modules they provide as kldxref(8)
+// are: it reads every .ko, indexes the modules they provide as kldxref(8)
 // does (and reads linker.hints where present), reports duplicate modules and
 // dependency cycles, then checks each module loaded with its dependencies
-// into a fresh simulated kernel, in parallel.
+// into a fresh simulated kernel, dependencies first, in parallel. A
+// dependency's relocation passes run once per scan (linker.Outcomes), and
+// parses are held within a budget of bytes (Options.CacheBytes), so memory
+// follows the modules loaded together, not the size of the tree.
 package scan
 
 import (
+	"container/list"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -44,6 +48,9 @@ type Options struct {
 	// References asks for what kldcheck diff compares (Module.Names,
 	// SetBytes, RelocTypes, Refs); it reads more code.
 	References bool
+	// CacheBytes bounds the file bytes whose parses are held at once
+	// (0: DefaultCacheBytes); a file beyond it is parsed again when needed.
+	CacheBytes int64
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
 }
@@ -113,33 +120,51 @@ func Run(opts Options) (*Result, error) {
 			res.Profile = profile.ForOSRelDate(kernel.OSRelDate)
 		}
 	}
-	cache := newCache()
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	budget := opts.CacheBytes
+	if budget <= 0 {
+		budget = DefaultCacheBytes
+	}
+	cache := newCache(budget)
 	var outcomes *linker.Outcomes
 	if reuseOutcomes {
 		outcomes = linker.NewOutcomes()
 	}
 	hints := linker.Hints{}
-	byPath := map[string]*kobj.File{}
-	var good []string // the files that parsed, in path order
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	// Read and parse every file on all cores first; the cache keeps them.
-	parallel(len(paths), jobs, func(i int) { cache.open(paths[i]) })
-	for _, p := range paths {
-		f, err := cache.open(p)
+	// Read and parse every file on all cores first, keeping of each only
+	// its summary (module metadata) and the names it exports: the parses
+	// themselves stay in the cache only within its budget.
+	summaries := make([]*kobj.File, len(paths))
+	exports := make([][]string, len(paths))
+	errs := make([]error, len(paths))
+	parallel(len(paths), jobs, func(i int) {
+		f, err := cache.open(paths[i])
 		if err != nil {
+			errs[i] = err
+			return
+		}
+		summaries[i] = f.Summary()
+		exports[i] = linker.DefinedExports(f, res.Profile.LeakLocals)
+	})
+	byPath := map[string]*kobj.File{}
+	names := map[string][]string{}
+	var good []string // the files that parsed, in path order
+	for i, p := range paths {
+		if err := errs[i]; err != nil {
 			fd := rules.New(rules.BadFile, p, "%s", strings.TrimPrefix(err.Error(), p+": "))
 			res.Modules = append(res.Modules, Module{Path: p, Findings: []rules.Finding{fd}})
 			continue
 		}
+		f := summaries[i]
 		if opts.CheckArch != nil {
 			if err := opts.CheckArch(f.Arch); err != nil {
 				return nil, err
 			}
 		}
-		byPath[p] = f
+		byPath[p], names[p] = f, exports[i]
 		good = append(good, p) // in module-path order
 		hints.IndexModules(f)
 	}
@@ -152,10 +177,11 @@ func Run(opts Options) (*Result, error) {
 	}
 	// Who defines what, for explaining undefined symbols: the first module
 	// of the tree offering the symbol under the linker's own lookup rule.
-	exported := linker.Definers(good, byPath, res.Profile.LeakLocals)
+	exported := linker.DefinersOf(good, names)
 	// Findings involving several files belong to the module they are
 	// reported on.
 	tree := map[string][]rules.Finding{}
+	order := checkOrder(good, dependsOn(byPath, hints))
 	for _, fd := range append(conflicts(good, byPath), cycles(byPath, hints)...) {
 		tree[fd.File] = append(tree[fd.File], fd)
 	}
@@ -164,7 +190,8 @@ func Run(opts Options) (*Result, error) {
 	assumed := make([]map[string]*linker.Assumed, len(good))
 	var mu sync.Mutex
 	done := 0
-	parallel(len(good), jobs, func(i int) {
+	parallel(len(good), jobs, func(j int) {
+		i := order[j]
 		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
@@ -289,30 +316,61 @@ func unwrap(err error) string {
 // (linker.Outcomes); tests turn it off to show it changes no result.
 var reuseOutcomes = true
 
-// cache parses each file once for all the simulated kernels of a scan.
+// DefaultCacheBytes is the default of Options.CacheBytes.
+const DefaultCacheBytes = 8 << 20
+
+// cache holds parsed files for the simulated kernels of a scan, the most
+// recently used first, within a budget of file bytes (a parse takes about
+// 2.5 times its file's bytes): a file evicted is parsed again when needed.
+// Memory then grows with the files checked together, not with the tree.
 type cache struct {
-	mu    sync.Mutex
-	files map[string]*entry
+	mu     sync.Mutex
+	files  map[string]*entry
+	recent list.List // of *entry, most recently used at the front
+	used   int64
+	budget int64
 }
 
 type entry struct {
+	path string
 	once sync.Once
 	f    *kobj.File
 	err  error
+	elem *list.Element // nil until parsed and counted, or when evicted
 }
 
-func newCache() *cache { return &cache{files: map[string]*entry{}} }
+func newCache(budget int64) *cache { return &cache{files: map[string]*entry{}, budget: budget} }
 
 func (c *cache) open(path string) (*kobj.File, error) {
 	c.mu.Lock()
 	e, ok := c.files[path]
 	if !ok {
-		e = &entry{}
+		e = &entry{path: path}
 		c.files[path] = e
 	}
 	c.mu.Unlock()
 	e.once.Do(func() { e.f, e.err = kobj.Open(path) })
-	return e.f, e.err
+	if e.err != nil {
+		return nil, e.err // errors are kept: small, and the same again
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.elem != nil {
+		c.recent.MoveToFront(e.elem)
+		return e.f, nil
+	}
+	if c.files[path] != e {
+		return e.f, nil // evicted while being parsed: not counted again
+	}
+	e.elem = c.recent.PushFront(e)
+	c.used += int64(e.f.Size())
+	for c.used > c.budget && c.recent.Len() > 1 {
+		old := c.recent.Remove(c.recent.Back()).(*entry)
+		old.elem = nil
+		c.used -= int64(old.f.Size())
+		delete(c.files, old.path)
+	}
+	return e.f, nil
 }
 
 // describe fills in what the module file itself says: its names, set sizes
