@@ -56,13 +56,17 @@ func (f *File) Set(name string) *LinkerSet {
 }
 
 func (f *File) readSets() error {
+	var bounds map[string]*Symbol
 	for _, sec := range f.Sections {
 		if !strings.HasPrefix(sec.Name, "set_") || !sec.Alloc() {
 			continue
 		}
+		if bounds == nil {
+			bounds = f.setBounds()
+		}
 		set := &LinkerSet{Name: sec.Name, Section: sec}
-		start, okStart := f.Lookup("__start_" + sec.Name)
-		stop, okStop := f.Lookup("__stop_" + sec.Name)
+		start, okStart := bounds["__start_"+sec.Name]
+		stop, okStop := bounds["__stop_"+sec.Name]
 		if okStart && okStop {
 			set.Start, set.Stop, set.HasBounds = start.Addr, stop.Addr, true
 			if set.Stop < set.Start {
@@ -73,6 +77,25 @@ func (f *File) readSets() error {
 		f.Sets = append(f.Sets, set)
 	}
 	return nil
+}
+
+// setBounds finds the __start_set_* and __stop_set_* symbols as Lookup
+// would (the first defined one of each name, .symtab before .dynsym) in one
+// walk of the tables, without building the name index for every symbol.
+func (f *File) setBounds() map[string]*Symbol {
+	out := map[string]*Symbol{}
+	for _, tab := range [][]Symbol{f.Symbols, f.DynSymbols} {
+		for i := range tab {
+			s := &tab[i]
+			if !strings.HasPrefix(s.Name, "__start_set_") && !strings.HasPrefix(s.Name, "__stop_set_") || !s.Defined() {
+				continue
+			}
+			if _, ok := out[s.Name]; !ok { // the first defined; .symtab's first
+				out[s.Name] = s
+			}
+		}
+	}
+	return out
 }
 
 // setSymbols lists the data and object symbols defined in sec, merging
