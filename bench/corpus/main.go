@@ -5,6 +5,11 @@
 // testdata/build.sh builds the fixtures (sys/conf/kmod.mk), without -g.
 //
 //	go run ./bench/corpus -arch amd64|arm64 -scale 1 -out DIR [-seed 1] [-jobs N] [-force]
+//	go run ./bench/corpus -describe DIR...
+//
+// The second form prints the shape of existing trees (sizes, code share,
+// relocations per KB and their mix, dependencies and chain depth, VNET and
+// DPCPU users) as a Markdown table, to compare the corpus with a real tree.
 //
 // Run it from the repository root (or give -src testdata/src). It writes
 // DIR/kernel, DIR/*.ko and DIR/MANIFEST.txt only, the same bytes for the same
@@ -68,7 +73,19 @@ func main() {
 	jobs := flag.Int("jobs", runtime.NumCPU(), "parallel compile jobs")
 	force := flag.Bool("force", false, "write into a non-empty directory (replacing its kernel, *.ko and MANIFEST.txt)")
 	src := flag.String("src", "testdata/src", "directory of kmod.h and kernel.c")
+	desc := flag.Bool("describe", false, "print the shape of the trees given as arguments (sizes, relocations, dependencies) instead of generating one")
 	flag.Parse()
+	if *desc {
+		if flag.NArg() == 0 {
+			fmt.Fprintln(os.Stderr, "usage: go run ./bench/corpus -describe DIR...")
+			os.Exit(2)
+		}
+		if err := describe(os.Stdout, flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "corpus:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if _, ok := arches[*arch]; !ok || *scale < 1 || *jobs < 1 || *out == "" || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: go run ./bench/corpus -arch amd64|arm64 -scale N -out DIR [-seed S] [-jobs N] [-force] [-src DIR]")
 		os.Exit(2)
