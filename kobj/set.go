@@ -73,9 +73,9 @@ func (f *File) readSets() error {
 				return f.errf("linker set %s: __stop_%s (%#x) lies before __start_%s (%#x)", sec.Name, sec.Name, set.Stop, sec.Name, set.Start)
 			}
 		}
-		set.Symbols = f.setSymbols(sec)
 		f.Sets = append(f.Sets, set)
 	}
+	f.setSymbols()
 	return nil
 }
 
@@ -98,39 +98,55 @@ func (f *File) setBounds() map[string]*Symbol {
 	return out
 }
 
-// setSymbols lists the data and object symbols defined in sec, merging
-// .symtab and .dynsym by name.
-func (f *File) setSymbols(sec *Section) []SetSymbol {
-	seen := make(map[string]int)
-	var out []SetSymbol
+// setSymbols lists, for every set, the data and object symbols defined in its
+// section, merging .symtab and .dynsym by name: one walk of the tables for
+// all sets.
+func (f *File) setSymbols() {
+	if len(f.Sets) == 0 {
+		return
+	}
+	bySection := make(map[int]*LinkerSet, len(f.Sets))
+	for _, set := range f.Sets {
+		bySection[set.Section.Index] = set
+	}
+	seen := make(map[*LinkerSet]map[string]int, len(f.Sets))
 	for _, tab := range [][]Symbol{f.Symbols, f.DynSymbols} {
 		for i := range tab {
 			s := &tab[i]
-			if s.Name == "" || !s.InSection() || int(s.Section) != sec.Index {
+			if s.Name == "" || !s.InSection() {
 				continue
 			}
+			set := bySection[int(s.Section)]
 			// Leave out the set bounds and the ARM/AArch64/RISC-V mapping
 			// symbols ($d, $x, $a, $t), which mark code and data, not variables.
-			if strings.HasPrefix(s.Name, "__start_") || strings.HasPrefix(s.Name, "__stop_") || s.Name[0] == '$' {
+			if set == nil || strings.HasPrefix(s.Name, "__start_") || strings.HasPrefix(s.Name, "__stop_") || s.Name[0] == '$' {
 				continue
 			}
+			sec := set.Section
 			if s.Addr < sec.Addr {
 				continue
 			}
 			global := s.Bind != elf.STB_LOCAL
-			if j, ok := seen[s.Name]; ok {
-				out[j].Global = out[j].Global || global
+			names := seen[set]
+			if names == nil {
+				names = map[string]int{}
+				seen[set] = names
+			}
+			if j, ok := names[s.Name]; ok {
+				set.Symbols[j].Global = set.Symbols[j].Global || global
 				continue
 			}
-			seen[s.Name] = len(out)
-			out = append(out, SetSymbol{Name: s.Name, Offset: s.Addr - sec.Addr, Size: s.Size, Global: global})
+			names[s.Name] = len(set.Symbols)
+			set.Symbols = append(set.Symbols, SetSymbol{Name: s.Name, Offset: s.Addr - sec.Addr, Size: s.Size, Global: global})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Offset != out[j].Offset {
-			return out[i].Offset < out[j].Offset
-		}
-		return out[i].Name < out[j].Name
-	})
-	return out
+	for _, set := range f.Sets {
+		sort.SliceStable(set.Symbols, func(i, j int) bool {
+			a, b := &set.Symbols[i], &set.Symbols[j]
+			if a.Offset != b.Offset {
+				return a.Offset < b.Offset
+			}
+			return a.Name < b.Name
+		})
+	}
 }

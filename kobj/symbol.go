@@ -1,6 +1,7 @@
 package kobj
 
 import (
+	"bytes"
 	"debug/elf"
 	"errors"
 )
@@ -32,16 +33,105 @@ func (s *Symbol) InSection() bool {
 
 func (f *File) readSymbols() error {
 	var err error
-	if f.Symbols, err = f.symbolTable(f.ef.Symbols); err != nil {
+	if f.Symbols, err = f.symbolTable(elf.SHT_SYMTAB, f.ef.Symbols); err != nil {
 		return err
 	}
-	f.DynSymbols, err = f.symbolTable(f.ef.DynamicSymbols)
+	f.DynSymbols, err = f.symbolTable(elf.SHT_DYNSYM, f.ef.DynamicSymbols)
 	return err
 }
 
-// symbolTable converts a debug/elf symbol table, putting the null symbol back
-// at index 0 so that relocation symbol indices index the slice directly.
-func (f *File) symbolTable(read func() ([]elf.Symbol, error)) ([]Symbol, error) {
+// symbolTable reads the first symbol table of type typ, putting the null
+// symbol back at index 0 so that relocation symbol indices index the slice
+// directly. Plain tables are decoded here from the bytes, as debug/elf does
+// but without its intermediate []elf.Symbol (a module's parse spent a third of
+// its time there); compressed tables, or any file with GNU symbol versions,
+// go through read (debug/elf), so that its checks and errors stay the same.
+func (f *File) symbolTable(typ elf.SectionType, read func() ([]elf.Symbol, error)) ([]Symbol, error) {
+	data, strs, plain := f.plainSymbols(typ)
+	if !plain {
+		return f.convertSymbols(read)
+	}
+	size := 24
+	if f.Arch.Class == elf.ELFCLASS32 {
+		size = 16
+	}
+	switch {
+	case len(data) == 0:
+		return nil, nil // elf.ErrNoSymbols
+	case len(data)%size != 0:
+		return f.convertSymbols(read) // for debug/elf's own error
+	}
+	bo := f.Arch.ByteOrder()
+	out := make([]Symbol, len(data)/size)
+	for i := 1; i < len(out); i++ {
+		e := data[i*size : (i+1)*size]
+		var name uint32
+		var info, other byte
+		var shndx uint16
+		s := &out[i]
+		if size == 24 {
+			name, info, other, shndx = bo.Uint32(e), e[4], e[5], bo.Uint16(e[6:])
+			s.Value, s.Size = bo.Uint64(e[8:]), bo.Uint64(e[16:])
+		} else {
+			name, s.Value, s.Size = bo.Uint32(e), uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
+			info, other, shndx = e[12], e[13], bo.Uint16(e[14:])
+		}
+		s.Name = cString(strs, name)
+		s.Bind, s.Type, s.Visibility = elf.ST_BIND(info), elf.ST_TYPE(info), elf.ST_VISIBILITY(other)
+		s.Section, s.Addr = elf.SectionIndex(shndx), s.Value
+		if err := f.placeSymbol(s); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// plainSymbols returns the bytes of the first symbol table of type typ and of
+// its string table, and whether decoding them here gives what debug/elf
+// would: neither compressed, the link valid, no GNU version sections. No
+// table at all is plain, with nil data.
+func (f *File) plainSymbols(typ elf.SectionType) (data, strs []byte, plain bool) {
+	var tab *Section
+	for _, s := range f.Sections {
+		switch s.Type {
+		case elf.SHT_GNU_VERSYM, elf.SHT_GNU_VERNEED, elf.SHT_GNU_VERDEF:
+			return nil, nil, false
+		case typ:
+			if tab == nil {
+				tab = s
+			}
+		}
+	}
+	if tab == nil {
+		return nil, nil, true
+	}
+	if tab.Flags&elf.SHF_COMPRESSED != 0 || tab.Link == 0 || int(tab.Link) >= len(f.Sections) {
+		return nil, nil, false
+	}
+	st := f.Sections[tab.Link]
+	if !st.HasBits() || st.Flags&elf.SHF_COMPRESSED != 0 {
+		return nil, nil, false
+	}
+	data, err1 := f.Data(tab)
+	strs, err2 := f.Data(st)
+	return data, strs, err1 == nil && err2 == nil
+}
+
+// cString returns the NUL-terminated string at off in a string table, or ""
+// when off is outside it or the string is unterminated (as debug/elf).
+func cString(strs []byte, off uint32) string {
+	if uint64(off) >= uint64(len(strs)) {
+		return ""
+	}
+	n := bytes.IndexByte(strs[off:], 0)
+	if n < 0 {
+		return ""
+	}
+	return string(strs[off : off+uint32(n)])
+}
+
+// convertSymbols reads a table through debug/elf.
+func (f *File) convertSymbols(read func() ([]elf.Symbol, error)) ([]Symbol, error) {
 	syms, err := read()
 	if errors.Is(err, elf.ErrNoSymbols) {
 		return nil, nil
@@ -51,20 +141,28 @@ func (f *File) symbolTable(read func() ([]elf.Symbol, error)) ([]Symbol, error) 
 	}
 	out := make([]Symbol, len(syms)+1)
 	for i, es := range syms {
-		s := Symbol{
+		s := &out[i+1]
+		*s = Symbol{
 			Name: es.Name, Value: es.Value, Size: es.Size,
 			Bind: elf.ST_BIND(es.Info), Type: elf.ST_TYPE(es.Info), Visibility: elf.ST_VISIBILITY(es.Other),
 			Section: es.Section, Addr: es.Value,
 		}
-		if f.Type == elf.ET_REL && s.InSection() {
-			if int(s.Section) >= len(f.Sections) {
-				return nil, f.errf("symbol %q: section index %d out of range (%d sections)", s.Name, s.Section, len(f.Sections))
-			}
-			s.Addr = f.Sections[s.Section].Addr + s.Value
+		if err := f.placeSymbol(s); err != nil {
+			return nil, err
 		}
-		out[i+1] = s
 	}
 	return out, nil
+}
+
+// placeSymbol gives a defined symbol of an ET_REL module its image address.
+func (f *File) placeSymbol(s *Symbol) error {
+	if f.Type == elf.ET_REL && s.InSection() {
+		if int(s.Section) >= len(f.Sections) {
+			return f.errf("symbol %q: section index %d out of range (%d sections)", s.Name, s.Section, len(f.Sections))
+		}
+		s.Addr = f.Sections[s.Section].Addr + s.Value
+	}
+	return nil
 }
 
 // Lookup returns the first defined symbol called name, searching .symtab then

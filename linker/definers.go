@@ -12,15 +12,27 @@ import (
 // .symtab; the .symtab of a relocatable module) that a lookup of its name
 // finds, in table order. A later entry of a name found earlier is left out.
 func Exports(obj *kobj.File, leak bool) []*kobj.Symbol {
+	// LookupSymbol's rule applied to every name in one walk, without the
+	// name index: an entry is offered when it is the first of its name that
+	// the lookup accepts, in the order the lookup searches the tables.
 	var out []*kobj.Symbol
-	for _, tab := range [][]kobj.Symbol{obj.DynSymbols, obj.Symbols} {
+	won := map[string]bool{}
+	offer := func(tab []kobj.Symbol, locals bool) {
 		for i := range tab {
-			if tab[i].Name == "" {
-				continue
-			}
-			if s, ok := LookupSymbol(obj, tab[i].Name, leak); ok && s == &tab[i] {
+			s := &tab[i]
+			if s.Name != "" && !won[s.Name] && offered(s, locals) {
+				won[s.Name] = true
 				out = append(out, s)
 			}
+		}
+	}
+	switch {
+	case obj.Type == elf.ET_REL:
+		offer(obj.Symbols, leak)
+	case obj.HasHash:
+		offer(obj.DynSymbols, false)
+		if leak {
+			offer(obj.Symbols, true)
 		}
 	}
 	return out

@@ -101,15 +101,7 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 // a file offers other files.
 func LookupSymbol(obj *kobj.File, name string, leak bool) (*kobj.Symbol, bool) {
 	var buf [2]int
-	match := func(s *kobj.Symbol, locals bool) bool {
-		if s.Name != name {
-			return false
-		}
-		if s.Bind == elf.STB_LOCAL && !locals {
-			return false
-		}
-		return s.Section != elf.SHN_UNDEF || (s.Value != 0 && (s.Type == elf.STT_FUNC || s.Type == elf.STT_GNU_IFUNC))
-	}
+	match := func(s *kobj.Symbol, locals bool) bool { return s.Name == name && offered(s, locals) }
 	if obj.Type != elf.ET_REL {
 		if !obj.HasHash {
 			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
@@ -129,6 +121,16 @@ func LookupSymbol(obj *kobj.File, name string, leak bool) (*kobj.Symbol, bool) {
 		}
 	}
 	return nil, false
+}
+
+// offered reports whether a lookup accepts an entry of the name it looks
+// for: not local unless locals, and defined, or an undefined function with
+// an address (a PLT entry's).
+func offered(s *kobj.Symbol, locals bool) bool {
+	if s.Bind == elf.STB_LOCAL && !locals {
+		return false
+	}
+	return s.Section != elf.SHN_UNDEF || (s.Value != 0 && (s.Type == elf.STT_FUNC || s.Type == elf.STT_GNU_IFUNC))
 }
 
 // resolve looks name up as linker_file_lookup_symbol does (sys/kern/
