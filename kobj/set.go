@@ -109,7 +109,7 @@ func (f *File) setSymbols() {
 	for _, set := range f.Sets {
 		bySection[set.Section.Index] = set
 	}
-	seen := make(map[*LinkerSet]map[string]int, len(f.Sets))
+	seen := make(map[*LinkerSet]map[string]int) // for sets past smallSet entries
 	for _, tab := range [][]Symbol{f.Symbols, f.DynSymbols} {
 		for i := range tab {
 			s := &tab[i]
@@ -127,16 +127,13 @@ func (f *File) setSymbols() {
 				continue
 			}
 			global := s.Bind != elf.STB_LOCAL
-			names := seen[set]
-			if names == nil {
-				names = map[string]int{}
-				seen[set] = names
-			}
-			if j, ok := names[s.Name]; ok {
+			if j := set.find(s.Name, seen); j >= 0 {
 				set.Symbols[j].Global = set.Symbols[j].Global || global
 				continue
 			}
-			names[s.Name] = len(set.Symbols)
+			if names := seen[set]; names != nil {
+				names[s.Name] = len(set.Symbols)
+			}
 			set.Symbols = append(set.Symbols, SetSymbol{Name: s.Name, Offset: s.Addr - sec.Addr, Size: s.Size, Global: global})
 		}
 	}
@@ -149,4 +146,33 @@ func (f *File) setSymbols() {
 			return a.Name < b.Name
 		})
 	}
+}
+
+// smallSet is the size up to which a set's symbols are searched by name
+// directly rather than through a map.
+const smallSet = 16
+
+// find returns the index of the set's symbol called name, or -1. Past
+// smallSet entries it indexes them in seen[set] (kept up to date by the
+// caller) and looks there.
+func (set *LinkerSet) find(name string, seen map[*LinkerSet]map[string]int) int {
+	if names := seen[set]; names != nil {
+		if j, ok := names[name]; ok {
+			return j
+		}
+		return -1
+	}
+	for j := range set.Symbols {
+		if set.Symbols[j].Name == name {
+			return j
+		}
+	}
+	if len(set.Symbols) >= smallSet {
+		names := make(map[string]int, 2*len(set.Symbols))
+		for j := range set.Symbols {
+			names[set.Symbols[j].Name] = j
+		}
+		seen[set] = names
+	}
+	return -1
 }

@@ -16,7 +16,15 @@ func Exports(obj *kobj.File, leak bool) []*kobj.Symbol {
 	// name index: an entry is offered when it is the first of its name that
 	// the lookup accepts, in the order the lookup searches the tables.
 	var out []*kobj.Symbol
-	won := map[string]bool{}
+	n := 0 // the entries a lookup may accept: the map's size, so it never grows
+	for _, tab := range [][]kobj.Symbol{obj.DynSymbols, obj.Symbols} {
+		for i := range tab {
+			if offered(&tab[i], leak) {
+				n++
+			}
+		}
+	}
+	won := make(map[string]bool, n)
 	offer := func(tab []kobj.Symbol, locals bool) {
 		for i := range tab {
 			s := &tab[i]
