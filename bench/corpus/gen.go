@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 )
 
@@ -17,13 +18,16 @@ type kfunc struct {
 
 // module is one generated .ko.
 type module struct {
-	idx    int
-	name   string
-	lib    bool  // exports functions and VNET variables (EXPORT_SYMS=YES)
-	ver    int   // MODULE_VERSION
-	deps   []int // indices of the library modules it MODULE_DEPENDs on
-	target int   // wanted .ko size in bytes
-	units  int   // generated units (functions, tables, records)
+	idx   int
+	name  string
+	lib   bool     // exports functions and VNET variables (EXPORT_SYMS=YES)
+	ver   int      // MODULE_VERSION
+	deps  []int    // indices of the library modules it MODULE_DEPENDs on
+	kdeps []string // modules of the kernel it MODULE_DEPENDs on (pci, ether)
+	// vnet and pcpu: it defines and uses VNET (DPCPU) variables.
+	vnet, pcpu bool
+	target     int // wanted .ko size in bytes
+	units      int // generated units (functions, tables, records)
 	// A library exports functions <name>_api<i> and VNET <name>_vst<i>.
 	napi, nvst int
 }
@@ -55,9 +59,14 @@ var (
 	modPrefixes = strings.Split("if_ if_ snd_ usb_ g_ ng_ ip_ vfs_ dev_ acpi_ hw_ crypto_    ", " ")
 )
 
-// newPlan draws the corpus for a seed: kernel symbol pools, module names,
-// log-normal sizes (median 40 KB, sigma 1, capped at 4 MB), ~10% library
-// modules and ~20% of the others depending on one or two of them.
+// newPlan draws the corpus for a seed: kernel symbol pools, module names and
+// the shapes measured on a tree of real FreeBSD 15 amd64 modules
+// (docs/performance.md, bench/corpus -describe): log-normal sizes (median 25
+// KB, sigma 1.65, capped at 4 MB); a fifth of the modules are libraries,
+// some depending on an earlier one (chains up to four deep); half of the
+// others depend on one to three libraries, the first ones most popular; many
+// depend on the kernel's pci or ether; about one module in eight uses VNET
+// variables and one in twenty-five DPCPU ones.
 func newPlan(arch string, scale int, seed uint64) *plan {
 	r := rand.New(rand.NewPCG(seed, 0x6b6c64636865636b))
 	p := &plan{arch: arch, seed: seed, scale: scale}
@@ -114,20 +123,47 @@ func newPlan(arch string, scale int, seed uint64) *plan {
 			}
 			return s
 		})
-		size := math.Min(40960*math.Exp(r.NormFloat64()), 4<<20)
-		p.mods = append(p.mods, &module{idx: i, name: name, ver: 1 + r.IntN(3), target: int(size)})
+		size := math.Min(25600*math.Exp(1.65*r.NormFloat64()), 4<<20)
+		p.mods = append(p.mods, &module{idx: i, name: name, ver: 1 + r.IntN(3), target: int(size),
+			vnet: r.IntN(8) == 0, pcpu: r.IntN(25) == 0})
 	}
-	// A tenth are libraries; a fifth of the rest depend on one or two.
 	perm := r.Perm(n)
-	libs, others := perm[:(n+5)/10], perm[(n+5)/10:]
-	for _, i := range libs {
-		p.mods[i].lib, p.mods[i].napi, p.mods[i].nvst = true, 6+r.IntN(11), 2+r.IntN(3)
-	}
-	for _, i := range others[:(len(others)+2)/5] {
+	libs, others := perm[:(n+2)/5], perm[(n+2)/5:]
+	depth := map[int]int{}
+	for j, i := range libs {
 		m := p.mods[i]
-		m.deps = append(m.deps, libs[r.IntN(len(libs))])
-		if d := libs[r.IntN(len(libs))]; r.IntN(3) == 0 && d != m.deps[0] {
-			m.deps = append(m.deps, d)
+		m.lib, m.napi = true, 6+r.IntN(11)
+		if m.vnet {
+			m.nvst = 2 + r.IntN(3)
+		}
+		// A library on an earlier one, keeping chains at most four deep.
+		if d := j - 1 - r.IntN(max(j, 1)); j > 0 && r.IntN(2) == 0 && depth[libs[d]] < 3 {
+			m.deps, depth[i] = []int{libs[d]}, depth[libs[d]]+1
+		}
+	}
+	// Dependents pick libraries by a Zipf popularity: a few (usb, cam,
+	// netgraph) have many.
+	z := rand.NewZipf(r, 1.2, 4, uint64(len(libs)-1))
+	for _, i := range others {
+		m := p.mods[i]
+		if r.IntN(2) == 0 {
+			for k := range 1 + []int{0, 0, 0, 0, 0, 1, 1, 1, 2, 2}[r.IntN(10)] {
+				if d := libs[z.Uint64()]; k == 0 || !slices.Contains(m.deps, d) {
+					m.deps = append(m.deps, d)
+				}
+			}
+		}
+		if r.IntN(20) < 9 {
+			m.kdeps = append(m.kdeps, "pci")
+		}
+		if r.IntN(4) == 0 {
+			m.kdeps = append(m.kdeps, "ether")
+		}
+	}
+	// A module using a library's VNET variables is a VNET user.
+	for _, m := range p.mods {
+		for _, d := range m.deps {
+			m.vnet = m.vnet || p.mods[d].nvst > 0
 		}
 	}
 	return p
@@ -152,7 +188,7 @@ func (p *plan) symbols() string {
 		for i := range m.nvst {
 			fmt.Fprintf(&b, "KC_LIBVNET(%s_vst%d)\n", m.name, i)
 		}
-		if m.lib {
+		if m.lib && m.pcpu {
 			fmt.Fprintf(&b, "KC_LIBPCPU(%s_pcpu)\n", m.name)
 		}
 	}
@@ -202,36 +238,45 @@ func (p *plan) moduleSource(m *module, units int) string {
 		g.f("#define V_%s VNET(%[1]s)\n", name)
 		g.vnets = append(g.vnets, "V_"+name+index)
 	}
-	for i := range 1 + r.IntN(3) {
-		g.f("VNET_DEFINE_STATIC(long, %s_v%d[%d]);\n", nm, i, 1<<r.IntN(4))
-		vnet(fmt.Sprintf("%s_v%d", nm, i), "[0]")
+	if m.vnet {
+		for i := range 1 + r.IntN(3) {
+			g.f("VNET_DEFINE_STATIC(long, %s_v%d[%d]);\n", nm, i, 1<<r.IntN(4))
+			vnet(fmt.Sprintf("%s_v%d", nm, i), "[0]")
+		}
+		if r.IntN(2) == 0 {
+			g.f("VNET_DEFINE(const char *, %s_vname) = \"%[1]s\";\n", nm)
+		}
+		for i := range m.nvst {
+			g.f("VNET_DEFINE(long, %s_vst%d) = %d;\n", nm, i, i)
+		}
+		for range r.IntN(3) {
+			vnet(p.kvnet[r.IntN(len(p.kvnet))], fmt.Sprintf("[%d]", r.IntN(4)))
+		}
 	}
-	if r.IntN(2) == 0 {
-		g.f("VNET_DEFINE(const char *, %s_vname) = \"%[1]s\";\n", nm)
+	if m.pcpu {
+		for i := range 1 + r.IntN(2) {
+			g.f("DPCPU_DEFINE_STATIC(long, %s_pc%d);\n", nm, i)
+			g.pcpus = append(g.pcpus, fmt.Sprintf("%s_pc%d", nm, i))
+		}
+		if m.lib {
+			g.f("DPCPU_DEFINE(long, %s_pcpu);\n", nm)
+		}
+		if r.IntN(2) == 0 {
+			g.pcpus = append(g.pcpus, p.kpcpu[r.IntN(len(p.kpcpu))])
+		}
 	}
-	for i := range 1 + r.IntN(2) {
-		g.f("DPCPU_DEFINE_STATIC(long, %s_pc%d);\n", nm, i)
-		g.pcpus = append(g.pcpus, fmt.Sprintf("%s_pc%d", nm, i))
-	}
-	for i := range m.nvst {
-		g.f("VNET_DEFINE(long, %s_vst%d) = %d;\n", nm, i, i)
-	}
-	if m.lib {
-		g.f("DPCPU_DEFINE(long, %s_pcpu);\n", nm)
-	}
-	for _, l := range append([]int{m.idx}, m.deps...) {
-		if l < len(p.mods) && p.mods[l].lib {
-			for i := range p.mods[l].nvst {
-				vnet(fmt.Sprintf("%s_vst%d", p.mods[l].name, i), "")
-			}
+	for _, l := range m.deps {
+		for i := range p.mods[l].nvst {
+			vnet(fmt.Sprintf("%s_vst%d", p.mods[l].name, i), "")
+		}
+		if p.mods[l].pcpu && m.pcpu {
 			g.pcpus = append(g.pcpus, p.mods[l].name+"_pcpu")
 		}
 	}
-	for range r.IntN(3) {
-		vnet(p.kvnet[r.IntN(len(p.kvnet))], fmt.Sprintf("[%d]", r.IntN(4)))
-	}
-	if r.IntN(2) == 0 {
-		g.pcpus = append(g.pcpus, p.kpcpu[r.IntN(len(p.kpcpu))])
+	// The variable the event handler sets: a VNET one when it has any.
+	setv := nm + "_stats[0]"
+	if len(g.vnets) > 0 {
+		setv = g.vnets[0]
 	}
 	g.f("\n")
 	for range units {
@@ -240,9 +285,12 @@ func (p *plan) moduleSource(m *module, units int) string {
 	for i := range m.napi {
 		g.function(fmt.Sprintf("%s_api%d", nm, i), false)
 	}
-	g.f("KC_MODULE(%s, %d, %s, %s);\n", nm, m.ver, g.vnets[0], g.fns[0])
+	g.f("KC_MODULE(%s, %d, %s, %s);\n", nm, m.ver, setv, g.fns[0])
 	for _, d := range m.deps {
 		g.f("MODULE_DEPEND(%s, %s, 1, %d, 3);\n", nm, p.mods[d].name, p.mods[d].ver)
+	}
+	for _, d := range m.kdeps {
+		g.f("MODULE_DEPEND(%s, %s, 1, 1, 1);\n", nm, d)
 	}
 	return g.b.String()
 }
@@ -302,9 +350,9 @@ func (g *gen) stmt(depth int) (s string) {
 	case k < 134 && len(g.m.deps) > 0:
 		l := p.mods[g.m.deps[r.IntN(len(g.m.deps))]]
 		return fmt.Sprintf("err += %s_api%d(sc, arg);", l.name, r.IntN(l.napi))
-	case k < 140:
+	case k < 140 && len(g.vnets) > 0:
 		return fmt.Sprintf("%s += arg;", g.vnets[r.IntN(len(g.vnets))])
-	case k < 145:
+	case k < 145 && len(g.pcpus) > 0:
 		return fmt.Sprintf("DPCPU_GET(%s) += err;", g.pcpus[r.IntN(len(g.pcpus))])
 	}
 	return fmt.Sprintf("sc->flags |= 0x%x;", 1<<r.IntN(16))
@@ -339,7 +387,7 @@ func (g *gen) unit() {
 	r, nm := g.r, g.m.name
 	const end = "\treturn (err);\n}\n\n"
 	switch k := r.IntN(100); {
-	case k < 40 || len(g.fns) < 2:
+	case k < 40 || len(g.fns) < 2 || k < 62 && (len(g.vnets) == 0 || len(g.pcpus) == 0):
 		g.function(g.id("fn"), r.IntN(10) < 7)
 	case k < 52: // dense switch: a jump table
 		g.open(g.id("ioctl"), true, "")
@@ -349,7 +397,7 @@ func (g *gen) unit() {
 			g.f("\tcase %d:\n%s\n\t\tbreak;\n", base+c, g.stmt(2))
 		}
 		g.f("\tdefault:\n\t\terr = 22;\n\t}\n" + end)
-	case k < 62: // VNET and DPCPU accessors
+	case k < 62 && len(g.vnets) > 0 && len(g.pcpus) > 0: // VNET and DPCPU accessors
 		pc := g.pcpus[r.IntN(len(g.pcpus))]
 		g.open(g.id("vnet"), true, "")
 		g.f("\terr += %s;\n\t%s = arg + sc->unit;\n", g.vnets[r.IntN(len(g.vnets))], g.vnets[r.IntN(len(g.vnets))])

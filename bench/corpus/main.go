@@ -1,6 +1,6 @@
 // Command corpus generates a benchmark corpus for kldcheck: a FreeBSD-like
-// /boot/kernel of synthetic kernel modules (200 per unit of scale, log-normal
-// sizes around a 40 KB median) and a stand-in kernel that defines everything
+// /boot/kernel of synthetic kernel modules (200 per unit of scale, shaped
+// like a real FreeBSD tree: see newPlan) and a stand-in kernel that defines everything
 // they import, compiled with Debian's clang-16/ld.lld-16 the way
 // testdata/build.sh builds the fixtures (sys/conf/kmod.mk), without -g.
 //
