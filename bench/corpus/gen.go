@@ -63,10 +63,10 @@ var (
 // the shapes measured on a tree of real FreeBSD 15 amd64 modules
 // (docs/performance.md, bench/corpus -describe): log-normal sizes (median 25
 // KB, sigma 1.65, capped at 4 MB); a fifth of the modules are libraries,
-// some depending on an earlier one (chains up to four deep); half of the
+// over half depending on an earlier one (chains up to six deep); 70% of the
 // others depend on one to three libraries, the first ones most popular; many
-// depend on the kernel's pci or ether; about one module in eight uses VNET
-// variables and one in twenty-five DPCPU ones.
+// depend on the kernel's pci or ether; about one module in twelve uses VNET
+// variables and one in sixty DPCPU ones.
 func newPlan(arch string, scale int, seed uint64) *plan {
 	r := rand.New(rand.NewPCG(seed, 0x6b6c64636865636b))
 	p := &plan{arch: arch, seed: seed, scale: scale}
@@ -125,7 +125,7 @@ func newPlan(arch string, scale int, seed uint64) *plan {
 		})
 		size := math.Min(25600*math.Exp(1.65*r.NormFloat64()), 4<<20)
 		p.mods = append(p.mods, &module{idx: i, name: name, ver: 1 + r.IntN(3), target: int(size),
-			vnet: r.IntN(8) == 0, pcpu: r.IntN(25) == 0})
+			vnet: r.IntN(12) == 0, pcpu: r.IntN(60) == 0})
 	}
 	perm := r.Perm(n)
 	libs, others := perm[:(n+2)/5], perm[(n+2)/5:]
@@ -136,8 +136,8 @@ func newPlan(arch string, scale int, seed uint64) *plan {
 		if m.vnet {
 			m.nvst = 2 + r.IntN(3)
 		}
-		// A library on an earlier one, keeping chains at most four deep.
-		if d := j - 1 - r.IntN(max(j, 1)); j > 0 && r.IntN(2) == 0 && depth[libs[d]] < 3 {
+		// A library on an earlier one, keeping chains at most six deep.
+		if d := j - 1 - r.IntN(max(j, 1)); j > 0 && r.IntN(5) < 3 && depth[libs[d]] < 5 {
 			m.deps, depth[i] = []int{libs[d]}, depth[libs[d]]+1
 		}
 	}
@@ -146,8 +146,8 @@ func newPlan(arch string, scale int, seed uint64) *plan {
 	z := rand.NewZipf(r, 1.2, 4, uint64(len(libs)-1))
 	for _, i := range others {
 		m := p.mods[i]
-		if r.IntN(2) == 0 {
-			for k := range 1 + []int{0, 0, 0, 0, 0, 1, 1, 1, 2, 2}[r.IntN(10)] {
+		if r.IntN(10) < 7 {
+			for k := range 1 + []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 2}[r.IntN(10)] {
 				if d := libs[z.Uint64()]; k == 0 || !slices.Contains(m.deps, d) {
 					m.deps = append(m.deps, d)
 				}
@@ -335,22 +335,22 @@ func (g *gen) stmt(depth int) (s string) {
 		return fmt.Sprintf("for (int i = 0; i < %d; i++)\n\terr += sc->stats[i & 7] * (i + %d);", 2+r.IntN(14), c)
 	case k < 50:
 		return fmt.Sprintf("sc->stats[%d] = (sc->stats[%d] & 0x%x) | ((arg & 0xff) << %d);", a, b, 1<<c-1, c)
-	case k < 95:
+	case k < 105:
 		return g.kcall()
-	case k < 103:
+	case k < 111:
 		return "printf(" + fmtString(r, true) + ");"
-	case k < 110:
+	case k < 116:
 		return fmt.Sprintf("sc->stats[%d] += %s[%d];", a, p.kglobs[r.IntN(len(p.kglobs))], b)
-	case k < 114:
+	case k < 119:
 		return fmt.Sprintf("if (%s)\n\targ++;", p.kints[r.IntN(len(p.kints))])
-	case k < 122 && len(g.fns) > 1: // any but the last, the function being written
+	case k < 126 && len(g.fns) > 1: // any but the last, the function being written
 		return fmt.Sprintf("err += %s(sc, arg + %d);", g.fns[r.IntN(len(g.fns)-1)], c)
-	case k < 128:
+	case k < 129:
 		return fmt.Sprintf("%s_stats[%d] += err;", g.m.name, r.IntN(32))
-	case k < 134 && len(g.m.deps) > 0:
+	case k < 136 && len(g.m.deps) > 0:
 		l := p.mods[g.m.deps[r.IntN(len(g.m.deps))]]
 		return fmt.Sprintf("err += %s_api%d(sc, arg);", l.name, r.IntN(l.napi))
-	case k < 140 && len(g.vnets) > 0:
+	case k < 141 && len(g.vnets) > 0:
 		return fmt.Sprintf("%s += arg;", g.vnets[r.IntN(len(g.vnets))])
 	case k < 145 && len(g.pcpus) > 0:
 		return fmt.Sprintf("DPCPU_GET(%s) += err;", g.pcpus[r.IntN(len(g.pcpus))])
@@ -423,10 +423,12 @@ func (g *gen) unit() {
 			g.f("KC_OID(%s, %s, \"%s\", %s, %d, %s, %s);\n", nm, id[len(nm)+1:], id, arg, r.IntN(8), fmtString(r, false), h)
 		}
 		g.f("\n")
-	case k < 92: // walk the instances
+	case k < 87: // walk the instances
 		g.open(g.id("walk"), true, "\tint i;\n")
 		g.f("\tfor (sc = %s_head; sc != NULL; sc = sc->next) {\n%s\n%s\n\t}\n", nm, g.stmt(2), g.stmt(2))
 		g.f("\tfor (i = 0; i < NSC; i++) {\n\t\tsc = &%s_sc[i];\n%s\n\t}\n"+end, nm, g.stmt(2))
+	case k < 92: // more plain functions: real modules' code is mostly calls
+		g.function(g.id("fn"), r.IntN(10) < 7)
 	case k < 96: // string table
 		tab, n := g.id("msgs"), 2<<r.IntN(3)
 		g.f("static const char *const %s[] = {", tab)
