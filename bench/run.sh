@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Time `kldcheck scan` against `llvm-readelf -r` (listing the relocations
+# Time `kldcheck scan --format json` against `llvm-readelf -r` (listing the relocations
 # only) and against `cat` (reading the bytes: the floor of the job) on the
 # same files: every .ko of each tree and its kernel. Several runs each;
 # prints the medians, the ratios kldcheck/readelf and kldcheck/cat, peak
@@ -71,7 +71,7 @@ for dir in "$@"; do
 	cat_s=$SECS
 	measure readelf "$READELF" -r "${files[@]}"
 	re_s=$SECS re_m=$RSS
-	measure kldcheck "$BIN/kldcheck" scan --no-progress --brief "$dir"
+	measure kldcheck "$BIN/kldcheck" scan --no-progress --format json "$dir"
 	printf '| %s | %d | %.1f | %d | %.3f | %.3f | %.3f | %.2f | %.2f | %.1f | %.4f | %.0f / %.0f |\n' \
 		"$(basename "$dir")" "$mods" "$mb" "$relocs" "$cat_s" "$re_s" "$SECS" "$CPU" \
 		"$(echo "$SECS / $re_s" | bc -l)" "$(echo "$SECS / $cat_s" | bc -l)" "$(echo "$SECS / $mb" | bc -l)" "$RSS" "$re_m"
