@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
@@ -17,17 +18,13 @@ func Read(path string) (*File, error) {
 	bad := func(format string, args ...any) error {
 		return &kobj.Error{Path: path, Msg: fmt.Sprintf(format, args...)}
 	}
-	fh, err := os.Open(path)
+	fh, st, err := regfile.Open(path)
 	if err != nil {
 		return nil, bad("%s", syscallText(err))
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, bad("%s", syscallText(err))
-	}
-	if st.IsDir() {
-		return nil, bad("is a directory")
+	if st.Size() > MaxSize {
+		return nil, bad("%d bytes, more than the %d the kernel reads (LINKER_HINTS_MAX): it ignores the file", st.Size(), MaxSize)
 	}
 	data, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/internal/regfile"
 )
 
 // Kind says what a file is to the kernel linker.
@@ -119,31 +119,14 @@ func (f *File) errf(format string, args ...any) error {
 	return &Error{Path: f.Path, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Open reads and parses the file at path. It never writes to it.
+// Open reads and parses the file at path. It never writes to it, and
+// refuses at once (without blocking) a path that is not a regular file.
 func Open(path string) (*File, error) {
-	fh, err := os.Open(path)
+	data, err := regfile.Read(path, MaxFileSize)
 	if err != nil {
 		return nil, &Error{Path: path, Msg: errText(err)}
 	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, &Error{Path: path, Msg: errText(err)}
-	}
-	if st.IsDir() {
-		return nil, &Error{Path: path, Msg: "is a directory"}
-	}
-	if st.Size() > MaxFileSize {
-		return nil, &Error{Path: path, Msg: fmt.Sprintf("file is %d bytes, larger than the %d kldcheck reads", st.Size(), MaxFileSize)}
-	}
-	// One read into a buffer of the file's size (a file that grew since the
-	// stat is read up to that size).
-	data := make([]byte, st.Size())
-	n, err := io.ReadFull(fh, data)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, &Error{Path: path, Msg: errText(err)}
-	}
-	return Parse(path, data[:n])
+	return Parse(path, data)
 }
 
 // panicOrigin returns the function that panicked, from a goroutine stack as

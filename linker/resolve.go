@@ -1,10 +1,10 @@
 package linker
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
@@ -60,9 +60,6 @@ func (o *Options) defaults() {
 		o.Open = kobj.Open
 	}
 	if o.Exists == nil {
-		o.Exists = func(p string) bool {
-			st, err := os.Stat(p)
-			return err == nil && st.Mode().IsRegular()
-		}
+		o.Exists = regfile.IsRegular
 	}
 }

@@ -3,11 +3,14 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/scan"
 )
@@ -20,6 +23,15 @@ type ScanDoc struct {
 	Findings []FindingJSON  `json:"findings"`
 	Summary  map[string]int `json:"summary"`
 	Rules    map[string]int `json:"rules"`
+	// Links are the symbolic links of the tree that reach a module
+	// checked under another name.
+	Links []ScanLink `json:"links,omitempty"`
+}
+
+// ScanLink is a symbolic link to a module checked under another name.
+type ScanLink struct {
+	File      string `json:"file"`
+	CheckedAs string `json:"checked_as"`
 }
 
 // ScanModule is one module's verdict.
@@ -43,6 +55,9 @@ func NewScan(r *scan.Result) ScanDoc {
 		doc.Rules[f.Rule]++
 	}
 	doc.Summary["modules"] = len(r.Modules)
+	for _, l := range slices.Sorted(maps.Keys(r.SameAs)) {
+		doc.Links = append(doc.Links, ScanLink{File: l, CheckedAs: r.SameAs[l]})
+	}
 	return doc
 }
 
@@ -82,6 +97,12 @@ func WriteScanSummary(w io.Writer, r *scan.Result) error {
 			fmt.Fprintf(tw, "  %s\t%d\n", id, doc.Rules[id])
 		}
 		tw.Flush()
+	}
+	if len(doc.Links) > 0 {
+		b.WriteString("symbolic links to modules checked under another name:\n")
+		for _, l := range doc.Links {
+			fmt.Fprintf(&b, "  %s -> %s\n", kobj.Printable(l.File), kobj.Printable(l.CheckedAs))
+		}
 	}
 	var bad []string
 	for _, m := range doc.Modules {

@@ -1,64 +1,95 @@
 package scan
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 )
+
+// listing is what listModules found: the files to check, the module path
+// they imply, the *.ko entries that are not regular files, and the
+// symbolic links to files already checked under another name.
+type listing struct {
+	paths, modulePath []string
+	// bad maps a *.ko entry that is not a regular file (a FIFO, a socket,
+	// a device, a dangling link, a link to any of those) to why.
+	bad map[string]string
+	// sameAs maps a symbolic link to the path of the file it reaches,
+	// when that file is checked under its own (or an earlier) name.
+	sameAs map[string]string
+}
 
 // listModules lists the .ko files of each directory in the order given,
 // sorted by name within each (a file given is taken as is), leaving out
 // names with two dots as kldxref does (foo.ko.debug, foo.ko.pkgsave). With
-// recursive, subdirectories are walked too. It also returns the module
-// path the files imply: each directory holding modules, once, in order. No
-// module at all is an error.
-func listModules(dirs []string, recursive bool) (paths, modulePath []string, err error) {
+// recursive, subdirectories are walked too. The module path is each
+// directory holding modules, once, in order. No module at all is an error,
+// and so is a file given that is not a regular file.
+//
+// Symbolic links to regular files are followed, as a package manager may
+// install a module as one: a file reached by a link and by its own name
+// (or by two links) is checked once, under its own name or else the
+// first. kldxref itself skips links (usr.sbin/kldxref/kldxref.c, 15:
+// FTS_PHYSICAL, only FTS_F entries are read); kldload follows them.
+func listModules(dirs []string, recursive bool) (*listing, error) {
+	ls := &listing{bad: map[string]string{}, sameAs: map[string]string{}}
 	seenDir := map[string]bool{}
 	seenFile := map[string]bool{}
+	var found []foundFile
 	addDir := func(d string) {
 		if d = filepath.Clean(d); !seenDir[d] {
 			seenDir[d] = true
-			modulePath = append(modulePath, d)
+			ls.modulePath = append(ls.modulePath, d)
 		}
 	}
-	add := func(p string) {
+	add := func(p string, link bool, st fs.FileInfo) {
 		if p = filepath.Clean(p); !seenFile[p] {
 			seenFile[p] = true
-			paths = append(paths, p)
+			found = append(found, foundFile{path: p, link: link, st: st})
 		}
 	}
 	// readDir adds a directory's modules, and the directory to the module
 	// path when it holds some (or, named by the user, always).
 	readDir := func(d string, named bool) error {
-		names, err := moduleNames(d)
+		ents, err := moduleEntries(d)
 		if err != nil {
 			return err
 		}
-		if named || len(names) > 0 {
+		if named || len(ents) > 0 {
 			addDir(d)
 		}
-		for _, n := range names {
-			add(filepath.Join(d, n))
+		for _, e := range ents {
+			p := filepath.Join(d, e.name)
+			if e.why != "" {
+				ls.bad[filepath.Clean(p)] = e.why
+				found = append(found, foundFile{path: filepath.Clean(p)})
+				continue
+			}
+			add(p, e.link, e.st)
 		}
 		return nil
 	}
 	for _, d := range dirs {
 		st, err := os.Stat(d)
 		if err != nil {
-			return nil, nil, &kobj.Error{Path: d, Msg: unwrap(err)}
+			return nil, &kobj.Error{Path: d, Msg: unwrap(err)}
 		}
 		if !st.IsDir() {
-			add(d)
+			if !st.Mode().IsRegular() {
+				return nil, &kobj.Error{Path: d, Msg: "is " + regfile.Describe(st.Mode()) + ", not a regular file or a directory"}
+			}
+			add(d, false, st)
 			addDir(filepath.Dir(d))
 			continue
 		}
 		if !recursive {
 			if err := readDir(d, true); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			continue
 		}
@@ -72,33 +103,128 @@ func listModules(dirs []string, recursive bool) (paths, modulePath []string, err
 			return readDir(p, false)
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	if len(paths) == 0 {
+	ls.paths = ls.sameFiles(found)
+	if len(ls.paths) == 0 {
 		msg := "no kernel module (*.ko) found"
 		if !recursive && nestedModules(dirs) {
 			msg += " (there are some in subdirectories: scan -r searches them)"
 		}
-		return nil, nil, &kobj.Error{Path: strings.Join(dirs, ";"), Msg: msg}
+		return nil, &kobj.Error{Path: strings.Join(dirs, ";"), Msg: msg}
 	}
-	return paths, modulePath, nil
+	return ls, nil
 }
 
-// moduleNames lists the module files of one directory, sorted.
-func moduleNames(d string) ([]string, error) {
+// foundFile is a *.ko name listed: a regular file, or a link to one (st
+// is the file's), or a bad entry (st nil).
+type foundFile struct {
+	path string
+	link bool
+	st   fs.FileInfo
+}
+
+// sameFiles returns the paths to check in listing order: every bad entry
+// and regular file, and each link unless the file it reaches is listed
+// under another name, recorded then in sameAs.
+func (ls *listing) sameFiles(found []foundFile) []string {
+	// Files by size, to compare identities only among candidates.
+	bySize := map[int64][]int{}
+	for i, f := range found {
+		if f.st != nil {
+			bySize[f.st.Size()] = append(bySize[f.st.Size()], i)
+		}
+	}
+	var paths []string
+	for _, f := range found {
+		if f.link {
+			if keep := ls.chosen(f, found, bySize[f.st.Size()]); keep != f.path {
+				ls.sameAs[f.path] = keep
+				continue
+			}
+		}
+		paths = append(paths, f.path)
+	}
+	return paths
+}
+
+// chosen is the name under which the file a link reaches is checked: the
+// first name that is not a link, else the first link.
+func (ls *listing) chosen(f foundFile, found []foundFile, cands []int) string {
+	first := ""
+	for _, i := range cands {
+		g := found[i]
+		if !os.SameFile(f.st, g.st) {
+			continue
+		}
+		if !g.link {
+			return g.path
+		}
+		if first == "" {
+			first = g.path
+		}
+	}
+	return first
+}
+
+// moduleEntry is a *.ko name of a directory: a regular file, a link to one
+// (st is the file's), or why it cannot be a module.
+type moduleEntry struct {
+	name string
+	link bool
+	st   fs.FileInfo
+	why  string
+}
+
+// moduleEntries lists the *.ko names of one directory, sorted, with what
+// each is.
+func moduleEntries(d string) ([]moduleEntry, error) {
 	ents, err := os.ReadDir(d)
 	if err != nil {
 		return nil, &kobj.Error{Path: d, Msg: unwrap(err)}
 	}
-	var names []string
+	var out []moduleEntry
 	for _, e := range ents {
-		if n := e.Name(); isModuleName(n) && e.Type().IsRegular() {
-			names = append(names, n)
+		n := e.Name()
+		if !isModuleName(n) {
+			continue
+		}
+		p := filepath.Join(d, n)
+		switch t := e.Type(); {
+		case t.IsRegular():
+			st, err := e.Info()
+			if err != nil {
+				out = append(out, moduleEntry{name: n, why: unwrap(err)})
+				continue
+			}
+			out = append(out, moduleEntry{name: n, st: st})
+		case t&fs.ModeSymlink != 0:
+			out = append(out, linkEntry(p, n))
+		case t.IsDir():
+			// A directory named *.ko is walked with -r, not a module.
+		default:
+			out = append(out, moduleEntry{name: n, why: "is " + regfile.Describe(t) + ", not a regular file"})
 		}
 	}
-	sort.Strings(names)
-	return names, nil
+	return out, nil
+}
+
+// linkEntry follows the symbolic link p (named n in its directory).
+func linkEntry(p, n string) moduleEntry {
+	target, _ := os.Readlink(p)
+	st, err := os.Stat(p)
+	switch {
+	case err != nil && errors.Is(err, fs.ErrNotExist):
+		return moduleEntry{name: n, why: "dangling symbolic link to " + target}
+	case err != nil:
+		return moduleEntry{name: n, why: "symbolic link to " + target + ": " + unwrap(err)}
+	case st.IsDir():
+		return moduleEntry{name: n, why: "symbolic link to the directory " + target + ", not a module"}
+	case !st.Mode().IsRegular():
+		return moduleEntry{name: n, why: "symbolic link to " + target + ", " + regfile.Describe(st.Mode()) + ", not a regular file"}
+	}
+	return moduleEntry{name: n, link: true, st: st}
 }
 
 // nestedModules reports whether a module lies anywhere below the

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/kldcheck/kldcheck/arch"
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
@@ -65,6 +66,9 @@ type Result struct {
 	// Findings are about the tree rather than one module: unreadable
 	// linker.hints files, the modules taken to be the kernel's.
 	Findings []rules.Finding
+	// SameAs maps each symbolic link of the tree that reaches a file
+	// checked under another name to that name: it is not checked twice.
+	SameAs map[string]string
 }
 
 // Module is the outcome for one file.
@@ -93,10 +97,12 @@ type Module struct {
 // a finding.
 func Run(opts Options) (*Result, error) {
 	res := &Result{}
-	paths, modulePath, err := listModules(opts.Dirs, opts.Recursive)
+	ls, err := listModules(opts.Dirs, opts.Recursive)
 	if err != nil {
 		return nil, err
 	}
+	paths, modulePath := ls.paths, ls.modulePath
+	res.SameAs = ls.sameAs
 	var kernel *kobj.File
 	kpath := opts.Kernel
 	if kpath == "" {
@@ -141,6 +147,10 @@ func Run(opts Options) (*Result, error) {
 	exports := make([][]string, len(paths))
 	errs := make([]error, len(paths))
 	parallel(len(paths), jobs, func(i int) {
+		if why, ok := ls.bad[paths[i]]; ok {
+			errs[i] = &kobj.Error{Path: paths[i], Msg: why}
+			return
+		}
 		f, err := cache.open(paths[i])
 		if err != nil {
 			errs[i] = err
@@ -300,10 +310,7 @@ func (r *Result) AllFindings() []rules.Finding {
 	return out
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
+func isFile(p string) bool { return regfile.IsRegular(p) }
 
 func unwrap(err error) string {
 	if pe, ok := err.(*os.PathError); ok {

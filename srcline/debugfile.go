@@ -9,11 +9,11 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 )
 
@@ -68,25 +68,10 @@ func candidates(mod *kobj.File, debugDirs []string) []string {
 // readFile returns the contents of path, nil when there is no such file (or
 // it is a directory), or an error naming it.
 func readFile(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if st, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || err == nil && st.IsDir() {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fileErr(path, err)
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, fileErr(path, err)
-	}
-	if st.IsDir() {
-		return nil, nil
-	}
-	if st.Size() > kobj.MaxFileSize {
-		return nil, &kobj.Error{Path: path, Msg: fmt.Sprintf("file is %d bytes, larger than the %d kldcheck reads", st.Size(), kobj.MaxFileSize)}
-	}
-	data, err := io.ReadAll(io.LimitReader(fh, kobj.MaxFileSize+1))
+	data, err := regfile.Read(path, kobj.MaxFileSize)
 	if err != nil {
 		return nil, fileErr(path, err)
 	}

@@ -3,12 +3,12 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kldcheck/kldcheck/bootset"
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
@@ -69,7 +69,7 @@ func newBootCmd() *cobra.Command {
 }
 
 func readConf(path string, read func(string, io.Reader) error) error {
-	fh, err := os.Open(path)
+	fh, _, err := regfile.Open(path)
 	if err != nil {
 		return usageErr("%s: %v", path, unwrapPath(err))
 	}

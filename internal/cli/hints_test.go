@@ -97,7 +97,7 @@ func TestHintsBadFiles(t *testing.T) {
 		{tmp, "kldcheck: " + filepath.Join(tmp, "linker.hints") + ": no such file or directory\n"},
 		{write("version", []byte{2, 0, 0, 0}), "kldcheck: " + filepath.Join(tmp, "version") + ": version word 0x00000002 is not 1 in either byte order: not a linker.hints file\n"},
 		{write("cut", []byte{1, 0, 0, 0, 32, 0, 0, 0, 2, 0}), "kldcheck: " + filepath.Join(tmp, "cut") + ": record at 0x4: length 32 runs past the end of the file (2 bytes left)\n"},
-		{write("big", make([]byte, hints.MaxSize+1)), "kldcheck: " + filepath.Join(tmp, "big") + ": more than 1048576 bytes, the most the kernel reads (LINKER_HINTS_MAX): it ignores the file\n"},
+		{write("big", make([]byte, hints.MaxSize+1)), "kldcheck: " + filepath.Join(tmp, "big") + ": 1048577 bytes, more than the 1048576 the kernel reads (LINKER_HINTS_MAX): it ignores the file\n"},
 	} {
 		code, out, stderr := run("hints", c.arg)
 		if code != ExitUsage || out != "" || stderr != c.want {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/bootset"
+	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/profile"
@@ -68,6 +69,9 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	for _, list := range [][]string{preloads, modules} {
 		for _, m := range list {
 			p, ok := opts.Find(m)
+			if _, err := regfile.Stat(m); !ok && errors.As(err, new(*regfile.NotRegularError)) {
+				return nil, usageErr("%s: %s", m, regfile.Reason(err))
+			}
 			if !ok {
 				return nil, usageErr("%s: no such file, and no module %s in the module path %s", m, m, strings.Join(opts.ModulePath, ";"))
 			}
@@ -164,7 +168,7 @@ func (s *simFlags) alreadyLoaded() ([]string, error) {
 	case s.loadedFrom != "" && s.loaded:
 		return nil, usageErr("--loaded and --loaded-from: give one")
 	case s.loadedFrom != "":
-		fh, err := os.Open(s.loadedFrom)
+		fh, _, err := regfile.Open(s.loadedFrom)
 		if err != nil {
 			return nil, usageErr("%s: %v", s.loadedFrom, unwrapPath(err))
 		}
@@ -202,10 +206,7 @@ func splitPath(p string) []string {
 	return out
 }
 
-func isFile(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
+func isFile(p string) bool { return regfile.IsRegular(p) }
 
 func unwrapPath(err error) error {
 	var pe *os.PathError

@@ -1,0 +1,123 @@
+//go:build unix
+
+package cli
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kldcheck/kldcheck/internal/testutil"
+)
+
+// specialFiles makes a FIFO, a socket and a symbolic link to a character
+// device, each named like a module, in dir.
+func specialFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	fifo := filepath.Join(dir, "fifo.ko")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	sock := filepath.Join(dir, "sock.ko")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix socket: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	dev := filepath.Join(dir, "zero.ko")
+	if err := os.Symlink("/dev/zero", dev); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{fifo: "is a FIFO", sock: "is a socket", dev: "is a character device"}
+}
+
+// Every command that takes a file refuses a FIFO, a socket and a device at
+// once: exit 2, one line naming the file and what it is. A command that
+// opened a FIFO for reading would block here until the test's timeout.
+func TestSpecialFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	mod := filepath.Join(testutil.Root(t), "testdata", "amd64", "nodep.ko")
+	tree := filepath.Join(testutil.Root(t), "testdata", "amd64")
+	for path, what := range specialFiles(t, dir) {
+		for _, args := range [][]string{
+			{"info", path},
+			{"info", "--symbols", path},
+			{"check", path},
+			{"check", "--kernel", path, mod},
+			{"check", "--loaded-from", path, mod},
+			{"load", path},
+			{"load", "--kernel", path, mod},
+			{"calls", path},
+			{"scan", path},
+			{"scan", "--kernel", path, tree},
+			{"hints", path},
+			{"boot", "--loader-conf", path},
+			{"boot", "--rc-conf", path},
+			{"diff", path, mod},
+			{"diff", mod, path},
+		} {
+			type result struct {
+				code   int
+				stderr string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, _, stderr := run(args...)
+				done <- result{code, stderr}
+			}()
+			select {
+			case r := <-done:
+				if r.code != 2 {
+					t.Errorf("%v: exit %d, want 2 (%s)", args, r.code, r.stderr)
+				}
+				line := strings.TrimSuffix(r.stderr, "\n")
+				if strings.Contains(line, "\n") || !strings.Contains(line, path+": "+what) {
+					t.Errorf("%v: stderr %q, want one line with %q", args, r.stderr, path+": "+what)
+				}
+			case <-time.After(time.Second):
+				t.Fatalf("%v: still running after a second (blocked opening %s?)", args, path)
+			}
+		}
+	}
+}
+
+// scan reports each *.ko entry of a tree that is not a regular file as a
+// bad file, and a dangling link too, rather than leaving it out unsaid.
+func TestScanSpecialEntries(t *testing.T) {
+	dir := t.TempDir()
+	want := specialFiles(t, dir)
+	dangling := filepath.Join(dir, "dangling.ko")
+	if err := os.Symlink("gone.ko", dangling); err != nil {
+		t.Fatal(err)
+	}
+	want[dangling] = "dangling symbolic link to gone.ko"
+	want[filepath.Join(dir, "zero.ko")] = "symbolic link to /dev/zero, a character device"
+	copyTo(t, filepath.Join(testutil.Root(t), "testdata", "amd64", "vnet_owner.ko"), filepath.Join(dir, "vnet_owner.ko"))
+	code, stdout, stderr := run("scan", "--kernel", filepath.Join(testutil.Root(t), "testdata", "amd64", "kernel"), dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (findings)\n%s%s", code, stdout, stderr)
+	}
+	for path, what := range want {
+		if !strings.Contains(stdout, filepath.Base(path)+": error: "+what) {
+			t.Errorf("no bad-file finding %q for %s in\n%s", what, path, stdout)
+		}
+	}
+	if !strings.Contains(stdout, "scanned 5 modules") {
+		t.Errorf("want 5 entries scanned:\n%s", stdout)
+	}
+}
+
+func copyTo(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build unix
+
+package regfile
+
+import "syscall"
+
+// openFlags makes an open of a FIFO or device return at once.
+const openFlags = syscall.O_NONBLOCK
