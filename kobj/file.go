@@ -178,7 +178,13 @@ func Parse(path string, data []byte) (f *File, err error) {
 	if err := f.checkIdent(); err != nil {
 		return nil, err
 	}
+	if err := f.checkTables(); err != nil {
+		return nil, err
+	}
 	ef, err := elf.NewFile(bytes.NewReader(data))
+	if isEOF(err) {
+		return nil, f.errf("the file ends inside the ELF headers debug/elf reads (%d bytes): truncated?", len(data))
+	}
 	if err != nil {
 		return nil, f.errf("%s", trimELFErr(err))
 	}

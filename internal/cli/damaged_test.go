@@ -120,6 +120,9 @@ func TestDamagedFilesCheck(t *testing.T) {
 				if !strings.HasPrefix(stderr, "kldcheck: "+p+": ") || strings.Count(stderr, "\n") != 1 {
 					t.Errorf("%s: error is not one line naming the file: %q", filepath.Base(p), stderr)
 				}
+				if strings.HasSuffix(stderr, "EOF\n") {
+					t.Errorf("%s: error names no fault: %q", filepath.Base(p), stderr)
+				}
 			default:
 				t.Errorf("%s: exit %d", filepath.Base(p), code)
 			}

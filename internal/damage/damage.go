@@ -142,7 +142,7 @@ func Corpus(seed uint64, names []string, bases [][]byte, n int) []Case {
 			v := huge[r.IntN(len(huge))]
 			var off int
 			var wide bool
-			switch r.IntN(5) {
+			switch r.IntN(7) {
 			case 0: // e_shoff
 				off, wide = map[bool]int{true: 0x28, false: 0x20}[l.is64], true
 			case 1: // e_phoff
@@ -155,6 +155,12 @@ func Corpus(seed uint64, names []string, bases [][]byte, n int) []Case {
 				off = -1
 			case 4: // e_shstrndx
 				l.order().PutUint16(b[map[bool]int{true: 0x3e, false: 0x32}[l.is64]:], uint16(v))
+				off = -1
+			case 5: // e_shentsize
+				l.order().PutUint16(b[map[bool]int{true: 0x3a, false: 0x2e}[l.is64]:], uint16(v))
+				off = -1
+			case 6: // e_phentsize
+				l.order().PutUint16(b[map[bool]int{true: 0x36, false: 0x2a}[l.is64]:], uint16(v))
 				off = -1
 			}
 			l.word(b, off, wide, v)
