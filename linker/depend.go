@@ -203,7 +203,11 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		return nil
 	}
 	if !found {
-		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (no %s.ko in %s)", msg, d.Name, l.pathString())
+		why := fmt.Sprintf("no %s.ko in %s", d.Name, l.pathString())
+		if other := l.opts.ForeignProviders[d.Name]; other != "" {
+			why += "; " + other + " declares " + d.Name + " but is not a module of this architecture (kldxref leaves it out of linker.hints)"
+		}
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s)", msg, why)
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}

@@ -52,6 +52,11 @@ type Options struct {
 	// that defines a global symbol (scan: any module of the tree); it turns an
 	// undefined symbol into an undeclared dependency.
 	DefinedElsewhere func(symbol string) string
+	// ForeignProviders, when set, names the files of another architecture
+	// that declare a module (scan: such files are left out of the index,
+	// as kldxref leaves them out of linker.hints), for the message of a
+	// dependency found nowhere else.
+	ForeignProviders map[string]string
 	// Outcomes, when set, remembers how each file's relocation passes went
 	// and lets a file loaded as a dependency skip them (scan: many
 	// simulated kernels load the same dependencies).

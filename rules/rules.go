@@ -72,6 +72,7 @@ const (
 	ModuleConflict        = "module-conflict"
 	LoadStopped           = "load-stopped"
 	ModuleNotFound        = "module-not-found"
+	ForeignArch           = "foreign-arch"
 )
 
 var catalogue = []Rule{
@@ -228,6 +229,14 @@ var catalogue = []Rule{
 		Kernel:  "the loader prints \"can't find 'X'\" and boots without it; kldload(8) fails: \"can't load X: No such file or directory\"",
 		Source:  "sys/kern/kern_linker.c kern_kldload, linker_search_kld, linker_search_module; loader.conf(5) module_path",
 		Fix:     "install the module in the module path (kern.module_path, module_path in loader.conf, -p), fix the name (X_name), or run kldxref(8) so linker.hints names it",
+	},
+	{
+		ID: ForeignArch, Severity: Warning,
+		Summary: "a module of another architecture lies in the scanned tree, where it provides nothing",
+		Kernel: "kldxref leaves it out of linker.hints (\"X does not match architecture of Y\"), so no dependency resolves to it through the hints; " +
+			"kldload of it, or of its name found as NAME.ko, fails with ENOEXEC (\"Unsupported machine\" / \"Unsupported file layout\")",
+		Source: "usr.sbin/kldxref/kldxref.c read_kld (elf_compatible against the first file of the directory); sys/kern/link_elf.c, link_elf_obj.c header checks",
+		Fix:    "remove the file from this tree, or install the build of this architecture in its place",
 	},
 	{
 		ID: LoadStopped, Severity: Note,

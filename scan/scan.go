@@ -162,6 +162,8 @@ func Run(opts Options) (*Result, error) {
 	byPath := map[string]*kobj.File{}
 	names := map[string][]string{}
 	var good []string // the files that parsed, in path order
+	treeArch := dominantArch(kernel, summaries)
+	foreign := map[string]string{} // module name -> the foreign file declaring it
 	for i, p := range paths {
 		if err := errs[i]; err != nil {
 			fd := rules.New(rules.BadFile, p, "%s", strings.TrimPrefix(err.Error(), p+": "))
@@ -169,6 +171,15 @@ func Run(opts Options) (*Result, error) {
 			continue
 		}
 		f := summaries[i]
+		if f.Arch != treeArch {
+			res.Modules = append(res.Modules, Module{Path: p, Findings: []rules.Finding{foreignFinding(f, treeArch, kernel != nil)}})
+			for _, n := range declaredModules(f) {
+				if foreign[n] == "" {
+					foreign[n] = filepath.Base(p) + " (" + f.Arch.Name + ")"
+				}
+			}
+			continue
+		}
 		if opts.CheckArch != nil {
 			if err := opts.CheckArch(f.Arch); err != nil {
 				return nil, err
@@ -202,7 +213,7 @@ func Run(opts Options) (*Result, error) {
 	done := 0
 	parallel(len(good), jobs, func(j int) {
 		i := order[j]
-		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, opts.References)
+		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, foreign, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -277,10 +288,10 @@ func parallel(n, jobs int, fn func(i int)) {
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, refs bool) (Module, map[string]*linker.Assumed) {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, foreign map[string]string, refs bool) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
-		DefinedElsewhere: exported, Outcomes: oc})
+		DefinedElsewhere: exported, ForeignProviders: foreign, Outcomes: oc})
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}
