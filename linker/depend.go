@@ -291,6 +291,15 @@ func (l *Linker) lookupModule(name string, min, pref, max int, ranged bool) *mod
 // fallback).
 func (l *Linker) searchModule(d kobj.Metadata) (string, bool) { return l.opts.searchModule(d) }
 
+// SearchModule is the search the kernel makes for the file of a module
+// depended on (d, a MODULE_DEPEND record), with the options' module path
+// and hints: what a load of a dependent would find. scan uses it to order
+// its checks and find cycles along the same edges the loads follow.
+func (o *Options) SearchModule(d kobj.Metadata) (string, bool) {
+	o.defaults()
+	return o.searchModule(d)
+}
+
 func (o *Options) searchModule(d kobj.Metadata) (string, bool) {
 	if p, ok := o.searchPath(d); ok || o.IndexDir == nil {
 		return p, ok

@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,9 +65,8 @@ func conflicts(order []string, files map[string]*kobj.File) []rules.Finding {
 }
 
 // cycles reports MODULE_DEPEND cycles among the files, following each
-// dependency to the file the hints name for it.
-func cycles(files map[string]*kobj.File, hints linker.Hints) []rules.Finding {
-	deps := dependsOn(files, hints)
+// dependency to the file a load would find for it (deps, from dependsOn).
+func cycles(files map[string]*kobj.File, deps map[string][]string) []rules.Finding {
 	const (
 		white = iota
 		grey
@@ -117,19 +117,22 @@ func cycles(files map[string]*kobj.File, hints linker.Hints) []rules.Finding {
 	return out
 }
 
-// dependsOn maps each file to the files the hints offer for its
-// MODULE_DEPEND records, sorted.
-func dependsOn(files map[string]*kobj.File, hints linker.Hints) map[string][]string {
+// dependsOn maps each file to the file each of its MODULE_DEPEND records
+// resolves to, searched as the kernel would (linker.Options.SearchModule:
+// the module path in order, hints, then NAME.ko), sorted. One file per
+// record, as a load follows: a tree holding many copies of a provider
+// (a damaged or hostile tree) costs no more edges than one.
+func dependsOn(files map[string]*kobj.File, modulePath []string, hints linker.Hints) map[string][]string {
+	search := linker.Options{ModulePath: modulePath, Hints: hints}
 	deps := map[string][]string{}
 	for p, f := range files {
 		for _, d := range f.Depends() {
-			for _, h := range hints[d.Name] {
-				if h.Path != p && h.Version >= d.Min && h.Version <= d.Max {
-					deps[p] = append(deps[p], h.Path)
-				}
+			if q, ok := search.SearchModule(d); ok && q != p {
+				deps[p] = append(deps[p], q)
 			}
 		}
 		sort.Strings(deps[p])
+		deps[p] = slices.Compact(deps[p])
 	}
 	return deps
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -54,6 +55,21 @@ type Options struct {
 	CacheBytes int64
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
+	// SoftMemoryLimit sets the Go runtime's soft memory limit for the
+	// scan (runtime/debug.SetMemoryLimit, restored after) to
+	// MemoryTarget, unless GOMEMLIMIT is set: the collector then runs
+	// before the heap doubles, which keeps the peak near what the scan
+	// holds. For a command that owns the process; a library leaves it off.
+	SoftMemoryLimit bool
+}
+
+// MemoryTarget is the soft memory limit of a scan with the given parse
+// cache budget and kernel file size: what the scan needs at most (the
+// parses within the budget, about 4 times its bytes; the kernel's parse,
+// about 3 times its bytes; the facts kept of each file and the runtime's
+// own, 72 MiB for trees of tens of thousands of files).
+func MemoryTarget(cacheBytes, kernelBytes int64) int64 {
+	return 72<<20 + 4*cacheBytes + 3*kernelBytes
 }
 
 // Result is the outcome of a scan.
@@ -118,6 +134,18 @@ func Run(opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Kernel = kpath
+	}
+	if opts.SoftMemoryLimit && os.Getenv("GOMEMLIMIT") == "" {
+		var kb int64
+		if kernel != nil {
+			kb = int64(kernel.Size())
+		}
+		b := opts.CacheBytes
+		if b <= 0 {
+			b = DefaultCacheBytes
+		}
+		prev := debug.SetMemoryLimit(MemoryTarget(b, kb))
+		defer debug.SetMemoryLimit(prev)
 	}
 	res.Profile = opts.Profile
 	if res.Profile == nil {
@@ -202,8 +230,9 @@ func Run(opts Options) (*Result, error) {
 	// Findings involving several files belong to the module they are
 	// reported on.
 	tree := map[string][]rules.Finding{}
-	order := checkOrder(good, dependsOn(byPath, hints))
-	for _, fd := range append(conflicts(good, byPath), cycles(byPath, hints)...) {
+	deps := dependsOn(byPath, modulePath, hints)
+	order := checkOrder(good, deps)
+	for _, fd := range append(conflicts(good, byPath), cycles(byPath, deps)...) {
 		tree[fd.File] = append(tree[fd.File], fd)
 	}
 

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,9 +106,23 @@ func TestCycles(t *testing.T) {
 	for _, f := range files {
 		h.IndexModules(f)
 	}
-	fs := cycles(files, h)
+	fs := cycles(files, dependsOn(files, []string{"/m"}, h))
 	if len(fs) != 1 || fs[0].Message != "MODULE_DEPEND cycle: a.ko -> b.ko -> c.ko -> a.ko" {
 		t.Errorf("%v", fs)
+	}
+	// Copies of a provider (a damaged tree holds hundreds) add no edges:
+	// each MODULE_DEPEND follows the one file a load would find.
+	for i := range 500 {
+		p := fmt.Sprintf("/m/copy%03d.ko", i)
+		files[p] = mk(p, "a", "b")
+		h.IndexModules(files[p])
+	}
+	deps := dependsOn(files, []string{"/m"}, h)
+	if got := deps["/m/d.ko"]; len(got) != 1 || got[0] != "/m/a.ko" {
+		t.Errorf("d.ko depends on %v, want the first provider of a, /m/a.ko", got)
+	}
+	if fs := cycles(files, deps); len(fs) != 1 {
+		t.Errorf("%d cycles with 500 copies of a.ko, want the one: %v", len(fs), fs[:min(len(fs), 3)])
 	}
 }
 

@@ -15,8 +15,18 @@ import (
 	"github.com/kldcheck/kldcheck/internal/testutil"
 )
 
+// TestDamagedCorpusWrite only writes the corpus, for bench/damaged.sh's
+// whole-tree scan (KLDCHECK_DAMAGED_DIR, KLDCHECK_DAMAGED_N); skipped
+// otherwise.
+func TestDamagedCorpusWrite(t *testing.T) {
+	if os.Getenv("KLDCHECK_DAMAGED_DIR") == "" {
+		t.Skip("KLDCHECK_DAMAGED_DIR not set")
+	}
+	t.Logf("%d files", len(damagedCorpus(t)))
+}
+
 // damagedCorpus writes damaged copies of every fixture into a directory and
-// returns their paths; n is 400, or 100 with -short.
+// returns their paths; n is 400, or 100 with -short, or KLDCHECK_DAMAGED_N.
 func damagedCorpus(t *testing.T) []string {
 	var names []string
 	var bases [][]byte
@@ -31,6 +41,12 @@ func damagedCorpus(t *testing.T) []string {
 	n := 400
 	if testing.Short() {
 		n = 100
+	}
+	if s := os.Getenv("KLDCHECK_DAMAGED_N"); s != "" {
+		// bench/damaged.sh: a tree of thousands for the whole-tree scan.
+		if _, err := fmt.Sscan(s, &n); err != nil || n <= 0 {
+			t.Fatalf("KLDCHECK_DAMAGED_N=%q: want a positive count", s)
+		}
 	}
 	dir := t.TempDir()
 	if keep := os.Getenv("KLDCHECK_DAMAGED_DIR"); keep != "" {

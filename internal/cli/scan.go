@@ -28,7 +28,7 @@ func newScanCmd() *cobra.Command {
 			if err := checkFormat(format, "text", "json", "sarif", "html"); err != nil {
 				return err
 			}
-			opts := scan.Options{Kernel: kernel, Jobs: jobs, Recursive: recursive}
+			opts := scan.Options{Kernel: kernel, Jobs: jobs, Recursive: recursive, SoftMemoryLimit: true}
 			if len(args) == 0 {
 				// The kernel's default module path; a missing directory
 				// of it (no /boot/modules) is no error, as for the kernel.
