@@ -1,7 +1,9 @@
 package linker
 
 import (
+	"cmp"
 	"debug/elf"
+	"slices"
 
 	"github.com/kldcheck/kldcheck/kobj"
 )
@@ -74,7 +76,7 @@ func Imports(obj *kobj.File) []*kobj.Symbol {
 // in the order given, that offers the symbol to other files under the
 // linker's own rule (Exports), or "".
 func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbol string) string {
-	names := make(map[string][]string, len(paths))
+	names := make(map[string][]uint64, len(paths))
 	for _, p := range paths {
 		if f := files[p]; f != nil {
 			names[p] = DefinedExports(f, leak)
@@ -83,39 +85,71 @@ func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbo
 	return DefinersOf(paths, names)
 }
 
-// DefinedExports returns the names of the symbols of a module file that
-// Exports lists and that are defined in it (nil for a kernel): what
-// Definers needs of a file, without holding its parse.
-func DefinedExports(obj *kobj.File, leak bool) []string {
+// DefinedExports returns the hashes (NameHash) of the names of the symbols
+// of a module file that Exports lists and that are defined in it (nil for a
+// kernel): what Definers needs of a file, in 8 bytes a name, without
+// holding its parse or its strings (a tree exports some 10^5 to 10^6).
+func DefinedExports(obj *kobj.File, leak bool) []uint64 {
 	if obj.Kind != kobj.Module {
 		return nil
 	}
-	var out []string
+	var out []uint64
 	for _, s := range Exports(obj, leak) {
 		if s.Defined() {
-			out = append(out, s.Name)
+			out = append(out, NameHash(s.Name))
 		}
 	}
 	return out
 }
 
-// DefinersOf is Definers over the DefinedExports of each path.
-func DefinersOf(paths []string, names map[string][]string) func(symbol string) string {
+// NameHash is the 64-bit FNV-1a hash of a symbol name. Two names of one
+// tree share a hash with odds of about n^2/2^65 (10^-8 for a million
+// names); DefinersOf would then name the first file for both.
+func NameHash(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// DefinersOf is Definers over the DefinedExports of each path. The index
+// is two sorted arrays, 12 bytes a name (a tree whose modules leak their
+// local symbols offers 10^6 of them).
+func DefinersOf(paths []string, names map[string][]uint64) func(symbol string) string {
 	n := 0
 	for _, p := range paths {
 		n += len(names[p])
 	}
-	index := make(map[string]int32, n) // into paths: a tree has 10^5 names
+	type entry struct {
+		hash uint64
+		file int32
+	}
+	all := make([]entry, 0, n)
 	for i, p := range paths {
-		for _, n := range names[p] {
-			if _, done := index[n]; !done {
-				index[n] = int32(i)
-			}
+		for _, h := range names[p] {
+			all = append(all, entry{h, int32(i)})
 		}
 	}
+	slices.SortFunc(all, func(a, b entry) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.file, b.file)
+	})
+	hashes := make([]uint64, 0, len(all))
+	files := make([]int32, 0, len(all))
+	for i, e := range all {
+		if i == 0 || e.hash != all[i-1].hash { // the first file in path order
+			hashes = append(hashes, e.hash)
+			files = append(files, e.file)
+		}
+	}
+	all = nil
 	return func(symbol string) string {
-		if i, ok := index[symbol]; ok {
-			return paths[i]
+		if i, ok := slices.BinarySearch(hashes, NameHash(symbol)); ok {
+			return paths[files[i]]
 		}
 		return ""
 	}

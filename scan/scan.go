@@ -9,11 +9,9 @@
 package scan
 
 import (
-	"container/list"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -56,20 +54,11 @@ type Options struct {
 	// Progress, when set, is called after each module is checked.
 	Progress func(done, total int)
 	// SoftMemoryLimit sets the Go runtime's soft memory limit for the
-	// scan (runtime/debug.SetMemoryLimit, restored after) to
-	// MemoryTarget, unless GOMEMLIMIT is set: the collector then runs
-	// before the heap doubles, which keeps the peak near what the scan
-	// holds. For a command that owns the process; a library leaves it off.
+	// scan (runtime/debug.SetMemoryLimit, restored after) to what the scan
+	// holds (MemoryTarget), unless GOMEMLIMIT is set: the collector then
+	// runs before the heap doubles. For a command that owns the process;
+	// a library leaves it off.
 	SoftMemoryLimit bool
-}
-
-// MemoryTarget is the soft memory limit of a scan with the given parse
-// cache budget and kernel file size: what the scan needs at most (the
-// parses within the budget, about 4 times its bytes; the kernel's parse,
-// about 3 times its bytes; the facts kept of each file and the runtime's
-// own, 72 MiB for trees of tens of thousands of files).
-func MemoryTarget(cacheBytes, kernelBytes int64) int64 {
-	return 72<<20 + 4*cacheBytes + 3*kernelBytes
 }
 
 // Result is the outcome of a scan.
@@ -135,18 +124,6 @@ func Run(opts Options) (*Result, error) {
 		}
 		res.Kernel = kpath
 	}
-	if opts.SoftMemoryLimit && os.Getenv("GOMEMLIMIT") == "" {
-		var kb int64
-		if kernel != nil {
-			kb = int64(kernel.Size())
-		}
-		b := opts.CacheBytes
-		if b <= 0 {
-			b = DefaultCacheBytes
-		}
-		prev := debug.SetMemoryLimit(MemoryTarget(b, kb))
-		defer debug.SetMemoryLimit(prev)
-	}
 	res.Profile = opts.Profile
 	if res.Profile == nil {
 		res.Profile = profile.Newest()
@@ -162,6 +139,11 @@ func Run(opts Options) (*Result, error) {
 	if budget <= 0 {
 		budget = DefaultCacheBytes
 	}
+	var limit memoryLimit
+	if opts.SoftMemoryLimit {
+		limit.set(MemoryTarget(jobs, budget, int64(kernelSize(kernel)), 0))
+		defer limit.restore()
+	}
 	cache := newCache(budget)
 	var outcomes *linker.Outcomes
 	if reuseOutcomes {
@@ -172,7 +154,7 @@ func Run(opts Options) (*Result, error) {
 	// its summary (module metadata) and the names it exports: the parses
 	// themselves stay in the cache only within its budget.
 	summaries := make([]*kobj.File, len(paths))
-	exports := make([][]string, len(paths))
+	exports := make([][]uint64, len(paths))
 	errs := make([]error, len(paths))
 	parallel(len(paths), jobs, func(i int) {
 		if why, ok := ls.bad[paths[i]]; ok {
@@ -188,7 +170,7 @@ func Run(opts Options) (*Result, error) {
 		exports[i] = linker.DefinedExports(f, res.Profile.LeakLocals)
 	})
 	byPath := map[string]*kobj.File{}
-	names := map[string][]string{}
+	names := map[string][]uint64{}
 	var good []string // the files that parsed, in path order
 	treeArch := dominantArch(kernel, summaries)
 	foreign := map[string]string{} // module name -> the foreign file declaring it
@@ -227,6 +209,10 @@ func Run(opts Options) (*Result, error) {
 	// Who defines what, for explaining undefined symbols: the first module
 	// of the tree offering the symbol under the linker's own lookup rule.
 	exported := linker.DefinersOf(good, names)
+	if opts.SoftMemoryLimit {
+		limit.set(MemoryTarget(jobs, budget, int64(kernelSize(kernel)), factBytes(len(paths), names)))
+	}
+	exports, names = nil, nil // the index keeps what it needs
 	// Findings involving several files belong to the module they are
 	// reported on.
 	tree := map[string][]rules.Finding{}
@@ -362,63 +348,6 @@ func unwrap(err error) string {
 // reuseOutcomes lets a dependency's relocation passes run once per scan
 // (linker.Outcomes); tests turn it off to show it changes no result.
 var reuseOutcomes = true
-
-// DefaultCacheBytes is the default of Options.CacheBytes.
-const DefaultCacheBytes = 8 << 20
-
-// cache holds parsed files for the simulated kernels of a scan, the most
-// recently used first, within a budget of file bytes (a parse takes about
-// 2.5 times its file's bytes): a file evicted is parsed again when needed.
-// Memory then grows with the files checked together, not with the tree.
-type cache struct {
-	mu     sync.Mutex
-	files  map[string]*entry
-	recent list.List // of *entry, most recently used at the front
-	used   int64
-	budget int64
-}
-
-type entry struct {
-	path string
-	once sync.Once
-	f    *kobj.File
-	err  error
-	elem *list.Element // nil until parsed and counted, or when evicted
-}
-
-func newCache(budget int64) *cache { return &cache{files: map[string]*entry{}, budget: budget} }
-
-func (c *cache) open(path string) (*kobj.File, error) {
-	c.mu.Lock()
-	e, ok := c.files[path]
-	if !ok {
-		e = &entry{path: path}
-		c.files[path] = e
-	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.f, e.err = kobj.Open(path) })
-	if e.err != nil {
-		return nil, e.err // errors are kept: small, and the same again
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e.elem != nil {
-		c.recent.MoveToFront(e.elem)
-		return e.f, nil
-	}
-	if c.files[path] != e {
-		return e.f, nil // evicted while being parsed: not counted again
-	}
-	e.elem = c.recent.PushFront(e)
-	c.used += int64(e.f.Size())
-	for c.used > c.budget && c.recent.Len() > 1 {
-		old := c.recent.Remove(c.recent.Back()).(*entry)
-		old.elem = nil
-		c.used -= int64(old.f.Size())
-		delete(c.files, old.path)
-	}
-	return e.f, nil
-}
 
 // describe fills in what the module file itself says: its names, set sizes
 // and relocation types.
