@@ -186,6 +186,7 @@ func (f *File) compute(rc reloc, s target) {
 		v = f.relocaddr(v)
 	}
 	if rc.spec.Size > 0 {
+		f.checkSetInit(rc, v)
 		f.write(rc.place, rc.spec.Size, v)
 	}
 	if hook := f.l.opts.OnApply; hook != nil {

@@ -47,6 +47,16 @@ type Profile struct {
 	// I386SetPadding: link_elf.c on i386 requires the 4-byte 0x90909090 pad
 	// sys/conf/ldscript.kmod.i386 appends to set_pcpu and set_vnet (r348808).
 	I386SetPadding bool
+	// ObjVNETPropagated: link_elf_obj.c (amd64) copies a module's set_vnet,
+	// relocated in place in module space, into every vnet after the load
+	// (link_elf_propagate_vnets, called through LINKER_PROPAGATE_VNETS from
+	// kern_linker.c linker_load_file), so address-valued initialisers of its
+	// VNET variables survive. Before, vnet_data_copy ran as the section was
+	// read, before relocation: the vnets existing at load time (vnet0 among
+	// them) kept the unrelocated bytes. link_elf.c (every other
+	// architecture) and link_elf_obj.c's DPCPU copy (dpcpu_copy) still run
+	// before relocation in every release read.
+	ObjVNETPropagated bool
 	// Relocs lists, per architecture, relocation types the kernel linker of
 	// this release does not accept although the newest one does, by debug/elf
 	// name.
@@ -101,7 +111,9 @@ var all = []*Profile{
 	},
 	{
 		// 15-CURRENT (Irid snapshot) link_elf.c: LS_PADDING checks on i386,
-		// debug.link_elf_leak_locals (default true).
+		// debug.link_elf_leak_locals (default true); link_elf_obj.c
+		// link_elf_propagate_vnets (12.1-STABLE's link_elf_obj.c has none:
+		// vnet_data_copy as the section is read). 14.x itself not read.
 		Name: "freebsd-14", OSRelDate: 1400000,
 		Summary:         "today's linker: i386 set padding checked; leak_locals sysctls (default on)",
 		CrossModuleSets: true,
@@ -110,6 +122,8 @@ var all = []*Profile{
 		ReportsNoSpace:  true,
 		LeakLocals:      true,
 		I386SetPadding:  true,
+
+		ObjVNETPropagated: true,
 	},
 }
 

@@ -73,6 +73,7 @@ const (
 	LoadStopped           = "load-stopped"
 	ModuleNotFound        = "module-not-found"
 	ForeignArch           = "foreign-arch"
+	SetInitLost           = "set-init-lost"
 )
 
 var catalogue = []Rule{
@@ -143,6 +144,15 @@ var catalogue = []Rule{
 		Kernel:  "kldload fails: \"KLD X.ko: depends on Y - not available or version mismatch\"",
 		Source:  "sys/kern/kern_linker.c linker_load_dependencies",
 		Fix:     "install the module depended on in the module path (kern.module_path, -p), or load it first",
+	},
+	{
+		ID: SetInitLost, Severity: Error,
+		Summary: "a relocation patches a word inside the module's own set_vnet or set_pcpu, which the kernel copies to the instances before it relocates: the initialiser is lost",
+		Kernel: "every vnet (or CPU) holds the unrelocated bytes of an address-valued initialiser (NULL with RELA, the link-time value with REL): " +
+			"the first use dereferences it (\"Fatal trap 12: page fault\")",
+		Source: "sys/kern/link_elf.c parse_vnet, parse_dpcpu (copy before link_elf_reloc_local/relocate_file); " +
+			"sys/kern/link_elf_obj.c dpcpu_copy and (before link_elf_propagate_vnets) vnet_data_copy as the section is read",
+		Fix: "assign the address at run time (in the MOD_LOAD handler or a VNET_SYSINIT) instead of initialising the VNET_DEFINE/DPCPU_DEFINE variable with it",
 	},
 	{
 		ID: DependencyCycle, Severity: Error,

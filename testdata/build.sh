@@ -26,7 +26,7 @@ trap 'rm -rf "$TMP"' EXIT
 # Reproducible output regardless of where the tree lives or when it is built.
 export SOURCE_DATE_EPOCH=0 LC_ALL=C TZ=UTC
 
-ALL_MODULES="vnet_owner vnet_user bigvnet undef vnet_local vmmap_bad vmmap_good nodep vnet_static"
+ALL_MODULES="vnet_owner vnet_user bigvnet undef vnet_local vmmap_bad vmmap_good nodep vnet_static set_init set_init_ok"
 LLD14_MODULES="vnet_owner vnet_user vnet_local"
 
 # sys/conf/kmod.mk and kern.mk flags common to every arch. DWARF names the

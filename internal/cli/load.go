@@ -278,8 +278,8 @@ func newProfilesCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			for _, p := range profile.All() {
 				fmt.Fprintf(w, "%-14s osreldate >= %-8d %s\n", p.Name, p.OSRelDate, p.Summary)
-				fmt.Fprintf(w, "%14s cross-module set fix %v, VNET module space %d, DPCPU module space %d, set size in %s, out-of-space message %v, i386 set padding %v\n",
-					"", p.CrossModuleSets, p.VNETModMin, p.DPCPUModMin, map[bool]string{true: "pointers", false: "bytes"}[p.SetSizeInPointers], p.ReportsNoSpace, p.I386SetPadding)
+				fmt.Fprintf(w, "%14s cross-module set fix %v, VNET module space %d, DPCPU module space %d, set size in %s, out-of-space message %v, i386 set padding %v, amd64 VNET copied after relocation %v\n",
+					"", p.CrossModuleSets, p.VNETModMin, p.DPCPUModMin, map[bool]string{true: "pointers", false: "bytes"}[p.SetSizeInPointers], p.ReportsNoSpace, p.I386SetPadding, p.ObjVNETPropagated)
 				for a, types := range p.Unsupported {
 					fmt.Fprintf(w, "%14s %s rejects %s\n", "", a, strings.Join(types, ", "))
 				}

@@ -23,8 +23,8 @@ VNET_DEFINE(struct rule_chain, layer3_chain);
 #define V_layer3_chain		VNET(layer3_chain)
 VNET_DEFINE_STATIC(unsigned long, owner_stats[8]);
 #define V_owner_stats		VNET(owner_stats)
-/* A pointer-valued initializer inside set_vnet (linker-facts.md 3.7). */
-VNET_DEFINE(const char *, owner_name) = "vnet_owner";
+/* Set at MOD_LOAD: an address initialiser would be lost (set_init.c). */
+VNET_DEFINE(const char *, owner_name);
 #define V_owner_name		VNET(owner_name)
 
 DPCPU_DEFINE(unsigned long, owner_pcpu_hits);
@@ -74,6 +74,7 @@ vnet_owner_modevent(struct module *mod, int type, void *arg)
 		V_owner_enable = 1;
 		V_layer3_chain.lock = 0;
 		V_layer3_chain.rules = NULL;
+		V_owner_name = "vnet_owner";
 		/* No calls: this pair loads on every profile (kmod.h). */
 		return (V_owner_name != NULL ? 0 : 22);
 	case MOD_UNLOAD:

@@ -1,0 +1,55 @@
+package linker_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kldcheck/kldcheck/rules"
+)
+
+// set_init.ko initialises a VNET variable with a string's address and a
+// DPCPU variable with a function's. The kernel copies the sets out before
+// it relocates (link_elf.c parse_vnet/parse_dpcpu; link_elf_obj.c
+// dpcpu_copy, and vnet_data_copy until link_elf_propagate_vnets), so each
+// relocation inside a set patches a copy nothing reads. Its twin
+// set_init_ok.ko assigns the same values at run time and is clean.
+func TestSetInitLost(t *testing.T) {
+	for _, c := range []struct {
+		config, profile string
+		want            []string // variables flagged
+		before          string   // what the instances hold, in every finding
+	}{
+		{"arm64", "freebsd-14", []string{"pcpu_entry_init_hook", "vnet_entry_init_name"}, "holds 0x0 instead"},
+		{"riscv64", "freebsd-14", []string{"pcpu_entry_init_hook", "vnet_entry_init_name"}, "holds 0x0 instead"},
+		// REL: the place holds the link-time address.
+		{"i386", "freebsd-14", []string{"pcpu_entry_init_hook", "vnet_entry_init_name"}, "holds 0x"},
+		{"armv7", "freebsd-14", []string{"pcpu_entry_init_hook", "vnet_entry_init_name"}, "holds 0x"},
+		// amd64: set_vnet is propagated after the load in 15; set_pcpu not.
+		{"amd64", "freebsd-14", []string{"pcpu_entry_init_hook"}, "every CPU holds 0x0 instead"},
+		// 12.1's link_elf_obj.c copied set_vnet as it read it.
+		{"amd64", "freebsd-12.1", []string{"pcpu_entry_init_hook", "vnet_entry_init_name"}, "holds 0x0 instead"},
+	} {
+		l := simulate(t, c.config, c.profile, "set_init.ko")
+		var got []string
+		for _, fd := range byRule(l, rules.SetInitLost) {
+			got = append(got, fd.Symbol)
+			if !strings.Contains(fd.Message, c.before) || fd.Func == "" {
+				t.Errorf("%s %s: %s (at %q)", c.config, c.profile, fd.Message, fd.Func)
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s %s: set-init-lost on %v, want %v", c.config, c.profile, got, c.want)
+		}
+		if ok := simulate(t, c.config, c.profile, "set_init_ok.ko"); len(ok.Findings) != 0 {
+			t.Errorf("%s %s: set_init_ok.ko: %v", c.config, c.profile, ok.Findings)
+		}
+	}
+	// The 12.1 finding on amd64 says which vnets keep the bytes.
+	for _, fd := range byRule(simulate(t, "amd64", "freebsd-12.1", "set_init.ko"), rules.SetInitLost) {
+		if fd.Symbol == "vnet_entry_init_name" && !strings.Contains(fd.Message, "vnet0 and every vnet that exists at load time") {
+			t.Errorf("amd64 12.1: %s", fd.Message)
+		}
+	}
+}
