@@ -211,6 +211,9 @@ func (f *File) check(rc reloc, s target) {
 	switch rc.spec.Formula {
 	case arch.Relative:
 		owner, varAddr, act = f, rc.addend, f.relocaddr(rc.base+rc.addend)
+		if f.checkPastEnd(rc, act) {
+			return
+		}
 	case arch.Abs, arch.Sym, arch.Insn:
 		if s.owner == nil || s.sym == nil {
 			return // the synthetic kernel's variables are final

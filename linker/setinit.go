@@ -3,6 +3,7 @@ package linker
 import (
 	"debug/elf"
 
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/vdata"
 )
@@ -64,4 +65,57 @@ func instanceWord(k vdata.Kind) string {
 		return "vnet"
 	}
 	return "CPU"
+}
+
+// checkPastEnd reports a RELATIVE record of a link_elf.c module whose value
+// is the end of one of the module's own allocated sets: elf_relocaddr moves
+// only addresses in [start, stop), so such a pointer, meant as the end of
+// the set's last variable, stays in the image (or, where another set starts
+// there, moves into that set's module space) while the variables moved.
+// Only an end that falls where nothing else of the image lies (the padding
+// before the next section, the image's end) is reported: an address where
+// another section or object starts may as well designate that, a string
+// literal following set_pcpu say, and is left alone (link_elf_obj.c binds
+// __stop_ symbols to module space, and i386 modules carry r348808's pad
+// word, so neither meets this).
+func (f *File) checkPastEnd(rc reloc, act uint64) bool {
+	if f.Obj.Type != elf.ET_DYN {
+		return false
+	}
+	at := rc.base + rc.addend
+	for _, k := range vdata.Kinds {
+		w := f.Sets[k]
+		if w == nil || !w.Allocated || w.Stop <= w.Start || at != w.Stop || f.occupied(rc.addend) {
+			continue
+		}
+		end := w.Base + (w.Stop - w.Start)
+		fd := rules.New(rules.SetRefPastEnd, f.Obj.Path,
+			"%s stores the end of %s (%#x, one past its last variable), which elf_relocaddr leaves at %#x: the module's copy of the set ends at %#x",
+			f.Obj.Arch.RelocName(rc.r.Type), k.SetName(), at, act, end)
+		fd.Symbol, fd.Owner, fd.Reloc = "__stop_"+k.SetName(), f.Name, f.Obj.RelocString(rc.t, rc.r)
+		f.locate(&fd, rc.place)
+		fd.Expected, fd.Actual, fd.HasAddrs = end, act, true
+		f.l.report(fd)
+		return true
+	}
+	return false
+}
+
+// occupied reports whether link address a lies inside an allocated section
+// or is where a function or data object of the file's symbol tables starts.
+func (f *File) occupied(a uint64) bool {
+	for _, s := range f.Obj.Sections {
+		if s.Alloc() && s.Contains(a) {
+			return true
+		}
+	}
+	for _, tab := range [][]kobj.Symbol{f.Obj.Symbols, f.Obj.DynSymbols} {
+		for i := range tab {
+			s := &tab[i]
+			if s.Value == a && s.Size > 0 && s.InSection() && (s.Type == elf.STT_OBJECT || s.Type == elf.STT_FUNC) {
+				return true
+			}
+		}
+	}
+	return false
 }

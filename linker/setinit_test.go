@@ -53,3 +53,33 @@ func TestSetInitLost(t *testing.T) {
 		}
 	}
 }
+
+// set_init.ko's set_init_ring_end points one past init_ring, the last
+// variable of set_vnet, where the set ends in the padding before the next
+// section. link_elf.c's elf_relocaddr does not move that address; i386's
+// r348808 pad word keeps it inside the set, and amd64's link_elf_obj.c binds
+// everything to module space, so neither is flagged. set_init_ok.ko bounds
+// its loop by the last element instead.
+func TestSetRefPastEnd(t *testing.T) {
+	for config, flagged := range map[string]bool{
+		"arm64": true, "riscv64": true, "powerpc64": true, "powerpc64le": true,
+		"i386": false, "amd64": false,
+	} {
+		l := simulate(t, config, "freebsd-14", "set_init.ko")
+		fs := byRule(l, rules.SetRefPastEnd)
+		if len(fs) != map[bool]int{true: 1, false: 0}[flagged] {
+			t.Errorf("%s: set-ref-past-end findings %v, want flagged %v", config, fs, flagged)
+			continue
+		}
+		if flagged {
+			fd := fs[0]
+			if fd.Func != "set_init_ring_end" || fd.Symbol != "__stop_set_vnet" || fd.Expected == fd.Actual ||
+				!strings.Contains(fd.Message, "stores the end of set_vnet") {
+				t.Errorf("%s: %+v", config, fd)
+			}
+		}
+		if ok := simulate(t, config, "freebsd-14", "set_init_ok.ko"); len(byRule(ok, rules.SetRefPastEnd)) != 0 {
+			t.Errorf("%s: set_init_ok.ko flagged", config)
+		}
+	}
+}

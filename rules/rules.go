@@ -74,6 +74,7 @@ const (
 	ModuleNotFound        = "module-not-found"
 	ForeignArch           = "foreign-arch"
 	SetInitLost           = "set-init-lost"
+	SetRefPastEnd         = "set-ref-past-end"
 )
 
 var catalogue = []Rule{
@@ -153,6 +154,15 @@ var catalogue = []Rule{
 		Source: "sys/kern/link_elf.c parse_vnet, parse_dpcpu (copy before link_elf_reloc_local/relocate_file); " +
 			"sys/kern/link_elf_obj.c dpcpu_copy and (before link_elf_propagate_vnets) vnet_data_copy as the section is read",
 		Fix: "assign the address at run time (in the MOD_LOAD handler or a VNET_SYSINIT) instead of initialising the VNET_DEFINE/DPCPU_DEFINE variable with it",
+	},
+	{
+		ID: SetRefPastEnd, Severity: Warning,
+		Summary: "a RELATIVE relocation points exactly at the end of the module's own set_vnet or set_pcpu (one past its last variable), which elf_relocaddr does not move",
+		Kernel: "the pointer stays in the module's image while the variables moved to module space: a loop or bound computed from it " +
+			"runs past the module's copy (the carp.ko and ipsec.ko panics of PRs 230857 and 238012)",
+		Source: "sys/kern/link_elf.c elf_relocaddr (start <= x < stop); r348808 padded i386 sets against it (sys/conf/ldscript.kmod.i386)",
+		Fix: "bound loops by the last element (&a[n - 1]) or by an index, or compute the end at run time from the start plus the size; " +
+			"a linker script padding the set, as sys/conf/ldscript.kmod.i386 does, keeps the end inside",
 	},
 	{
 		ID: DependencyCycle, Severity: Error,

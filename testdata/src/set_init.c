@@ -25,10 +25,12 @@ VNET_DEFINE(const char *, init_name) = "set_init";
 DPCPU_DEFINE(set_init_fn *, init_hook) = set_init_hook;
 
 /* The last variable of set_vnet, and a pointer just past it (as the end
- * pointer of a loop over the array). */
-VNET_DEFINE(int, init_ring[4]);
+ * pointer of a loop over the array). Twelve bytes, so that set_vnet ends
+ * in the padding before the next section rather than where another object
+ * starts. */
+VNET_DEFINE(int, init_ring[3]);
 #define V_init_ring		VNET(init_ring)
-int *set_init_ring_end = &VNET_NAME(init_ring)[4];
+int *set_init_ring_end = &VNET_NAME(init_ring)[3];
 
 int
 set_init_sum(void)

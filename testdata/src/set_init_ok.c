@@ -20,9 +20,9 @@ VNET_DEFINE(const char *, init_name);
 DPCPU_DEFINE(set_init_ok_fn *, init_hook);
 
 /* The last variable of set_vnet, and a pointer to its last element. */
-VNET_DEFINE(int, init_ring[4]);
+VNET_DEFINE(int, init_ring[3]);
 #define V_init_ring		VNET(init_ring)
-int *set_init_ok_ring_last = &VNET_NAME(init_ring)[3];
+int *set_init_ok_ring_last = &VNET_NAME(init_ring)[2];
 
 int
 set_init_ok_sum(void)
