@@ -190,7 +190,7 @@ var (
 // expectedTreeMetadata reads what a tree-* module declares from the
 // -D definitions testdata/src/tree.txt builds it with (dataonly.c: KM_NAME
 // is DECLARE_MODULE and MODULE_VERSION(name, 1); declare.c: KM_DECLARE and
-// KM_VERSION, with no dependency on the kernel), or from its source when
+// KM_VERSION, with no dependency on the kernel, and KM_DEPEND), or from its source when
 // it is built without any.
 func expectedTreeMetadata(t *testing.T, fx testutil.Fixture, src string) []string {
 	objs := testutil.TreeSpec(t)[strings.TrimSuffix(fx.Name, ".ko")]
@@ -210,6 +210,9 @@ func expectedTreeMetadata(t *testing.T, fx testutil.Fixture, src string) []strin
 		}
 		if n := d["KM_VERSION"]; n != "" {
 			versions[n] = 1
+		}
+		if n := d["KM_DEPEND"]; n != "" {
+			out = append(out, "depend "+n+" 1 1 1")
 		}
 	}
 	for n := range declared {

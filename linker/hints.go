@@ -100,7 +100,7 @@ func orderName(bo binary.ByteOrder) string {
 // cannot be read are left out, as kldxref skips them.
 func IndexDirWith(h Hints, open func(string) (*kobj.File, error)) func(dir string) bool {
 	return func(dir string) bool {
-		if _, err := os.Stat(filepath.Join(dir, "linker.hints")); err == nil {
+		if HasHintsFile(dir) {
 			return false // the kernel uses the file, not the directory
 		}
 		paths, _ := filepath.Glob(filepath.Join(dir, "*.ko"))
@@ -115,4 +115,14 @@ func IndexDirWith(h Hints, open func(string) (*kobj.File, error)) func(dir strin
 		}
 		return added
 	}
+}
+
+// HasHintsFile reports whether dir holds a linker.hints file. The kernel
+// then finds the modules of dir through it alone, and the NAME.ko fallback
+// when it names none (linker_hints_lookup, kern_linker.c, FreeBSD 15);
+// kldcheck indexes a directory's files as kldxref would only when it has
+// none, as a build tree not yet installed.
+func HasHintsFile(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "linker.hints"))
+	return err == nil
 }

@@ -9,6 +9,7 @@
 package scan
 
 import (
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -173,6 +174,10 @@ func Run(opts Options) (*Result, error) {
 	names := map[string][]uint64{}
 	var good []string // the files that parsed, in path order
 	treeArch := dominantArch(kernel, summaries)
+	withHints := map[string]bool{}
+	for _, d := range modulePath {
+		withHints[d] = linker.HasHintsFile(d)
+	}
 	foreign := map[string]string{} // module name -> the foreign file declaring it
 	for i, p := range paths {
 		if err := errs[i]; err != nil {
@@ -197,13 +202,22 @@ func Run(opts Options) (*Result, error) {
 		}
 		byPath[p], names[p] = f, exports[i]
 		good = append(good, p) // in module-path order
-		hints.IndexModules(f)
+		if !withHints[filepath.Dir(p)] {
+			hints.IndexModules(f) // as kldxref would index the directory
+		}
 	}
-	if kernel != nil {
-		for _, d := range modulePath {
-			if err := hints.ReadHints(d, kernel.Arch.ByteOrder()); err != nil {
-				res.Findings = append(res.Findings, rules.New(rules.BadFile, filepath.Join(d, "linker.hints"), "%s", unwrap(err)))
-			}
+	// A directory with linker.hints is searched through it alone, as the
+	// kernel does: a module it does not list is found only as NAME.ko.
+	for _, d := range modulePath {
+		if !withHints[d] {
+			continue
+		}
+		var bo binary.ByteOrder
+		if kernel != nil {
+			bo = kernel.Arch.ByteOrder()
+		}
+		if err := hints.ReadHints(d, bo); err != nil {
+			res.Findings = append(res.Findings, rules.New(rules.BadFile, filepath.Join(d, "linker.hints"), "%s", unwrap(err)))
 		}
 	}
 	// Who defines what, for explaining undefined symbols: the first module

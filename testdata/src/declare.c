@@ -9,6 +9,8 @@
  *                     objects of one module may declare the same name
  *   KM_VNET_BYTES=n   an n-byte VNET variable (a module's share of VNET
  *                     module space, for the boot-set fixtures)
+ *   KM_DEPEND=name    MODULE_DEPEND on version 1 of name (an MDT_DEPEND
+ *                     record), as drm-kmod's i915kms depends on drmn
  * Each object has one function, KM_CAT(declare_fn_, KM_PART).
  */
 #include "kmod.h"
@@ -59,4 +61,13 @@ static struct mod_metadata KM_CAT(declare_mdv_, KM_PART) = {
 	MDT_STRUCT_VERSION, MDT_VERSION, &KM_CAT(declare_version_, KM_PART),
 	KM_STR(KM_VERSION) };
 DATA_SET(modmetadata_set, KM_CAT(declare_mdv_, KM_PART));
+#endif
+
+#ifdef KM_DEPEND
+static struct mod_depend KM_CAT(declare_dep_, KM_PART)
+    __section(".data") = { 1, 1, 1 };
+static struct mod_metadata KM_CAT(declare_mdd_, KM_PART) = {
+	MDT_STRUCT_VERSION, MDT_DEPEND, &KM_CAT(declare_dep_, KM_PART),
+	KM_STR(KM_DEPEND) };
+DATA_SET(modmetadata_set, KM_CAT(declare_mdd_, KM_PART));
 #endif
