@@ -209,10 +209,18 @@ func expectedTreeMetadata(t *testing.T, fx testutil.Fixture, src string) []strin
 			declared[n] = true
 		}
 		if n := d["KM_VERSION"]; n != "" {
-			versions[n] = 1
+			ver := 1
+			if v := d["KM_VERNUM"]; v != "" {
+				fmt.Sscan(v, &ver)
+			}
+			versions[n] = ver
 		}
 		if n := d["KM_DEPEND"]; n != "" {
-			out = append(out, "depend "+n+" 1 1 1")
+			v := "1"
+			if d["KM_DEPVER"] != "" {
+				v = d["KM_DEPVER"]
+			}
+			out = append(out, "depend "+n+" "+v+" "+v+" "+v)
 		}
 	}
 	for n := range declared {

@@ -192,12 +192,22 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
-	for _, m := range l.modules {
-		if m.name == d.Name {
-			return mismatch(m)
+	// Another version of the module loaded does not stop the search
+	// (linker_load_module, kern_linker.c, 15): a file of the path providing
+	// the version asked for is loaded beside it; the mismatch is reported
+	// when no such file is found, or the file found is the one loaded.
+	loadedVersion := func() (modEntry, bool) {
+		for _, m := range l.modules {
+			if m.name == d.Name {
+				return m, true
+			}
 		}
+		return modEntry{}, false
 	}
 	path, found := l.searchModule(d)
+	if m, ok := loadedVersion(); ok && !found {
+		return mismatch(m)
+	}
 	if !found && l.synthetic {
 		l.assumeModule(d.Name, f)
 		return nil
@@ -210,6 +220,13 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s)", msg, why)
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
+	}
+	if g := l.fileByName(filepath.Base(path)); g != nil && g.Loaded {
+		// linker_find_file_by_name: EEXIST, the file is loaded already
+		// and did not provide the version.
+		if m, ok := loadedVersion(); ok {
+			return mismatch(m)
+		}
 	}
 	if g := l.fileByName(filepath.Base(path)); g != nil && !g.Loaded {
 		// linker_load_module: a file of that name is already being loaded

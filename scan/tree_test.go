@@ -72,6 +72,7 @@ func TestScanTree(t *testing.T) {
 					// drm-kmod's shape: drmn is declared by drm.ko, found
 					// through the index kldxref would write.
 					"drm.ko": {}, "i915kms.ko": {},
+					"ver_a.ko": {}, "ver_b.ko": {}, "ver_user.ko": {},
 				}
 				if withKernel {
 					want["relaxdep.ko"] = []string{"load-stopped:note", "missing-dependency:error"}

@@ -9,8 +9,9 @@
  *                     objects of one module may declare the same name
  *   KM_VNET_BYTES=n   an n-byte VNET variable (a module's share of VNET
  *                     module space, for the boot-set fixtures)
- *   KM_DEPEND=name    MODULE_DEPEND on version 1 of name (an MDT_DEPEND
- *                     record), as drm-kmod's i915kms depends on drmn
+ *   KM_DEPEND=name    MODULE_DEPEND on version KM_DEPVER (default 1) of name
+ *                     (an MDT_DEPEND record), as drm-kmod's i915kms on drmn
+ *   KM_VERNUM=n       the version KM_VERSION gives (default 1)
  * Each object has one function, KM_CAT(declare_fn_, KM_PART).
  */
 #include "kmod.h"
@@ -54,9 +55,16 @@ static struct mod_metadata KM_CAT(declare_md_, KM_PART) = {
 DATA_SET(modmetadata_set, KM_CAT(declare_md_, KM_PART));
 #endif
 
+#ifndef KM_VERNUM
+#define KM_VERNUM 1
+#endif
+#ifndef KM_DEPVER
+#define KM_DEPVER 1
+#endif
+
 #ifdef KM_VERSION
 static struct mod_version KM_CAT(declare_version_, KM_PART)
-    __section(".data") = { 1 };
+    __section(".data") = { KM_VERNUM };
 static struct mod_metadata KM_CAT(declare_mdv_, KM_PART) = {
 	MDT_STRUCT_VERSION, MDT_VERSION, &KM_CAT(declare_version_, KM_PART),
 	KM_STR(KM_VERSION) };
@@ -65,7 +73,7 @@ DATA_SET(modmetadata_set, KM_CAT(declare_mdv_, KM_PART));
 
 #ifdef KM_DEPEND
 static struct mod_depend KM_CAT(declare_dep_, KM_PART)
-    __section(".data") = { 1, 1, 1 };
+    __section(".data") = { KM_DEPVER, KM_DEPVER, KM_DEPVER };
 static struct mod_metadata KM_CAT(declare_mdd_, KM_PART) = {
 	MDT_STRUCT_VERSION, MDT_DEPEND, &KM_CAT(declare_dep_, KM_PART),
 	KM_STR(KM_DEPEND) };
