@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -81,8 +82,12 @@ func chooseProfile(arg string, kernel *kobj.File, archs []*arch.Arch, stderr io.
 func readHints(opts *linker.Options, stderr io.Writer) {
 	opts.Hints = linker.Hints{}
 	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
+	var bo binary.ByteOrder // the kernel reads the file in its own order
+	if opts.Kernel != nil {
+		bo = opts.Kernel.Arch.ByteOrder()
+	}
 	for _, d := range opts.ModulePath {
-		if err := opts.Hints.ReadHints(d, nil); err != nil {
+		if err := opts.Hints.ReadHints(d, bo); err != nil {
 			fmt.Fprintf(stderr, "kldcheck: note: %v: not used\n", err)
 		}
 	}
