@@ -30,3 +30,29 @@ func TestResolveReleases(t *testing.T) {
 		}
 	}
 }
+
+// Relocation types per release, as each release's elf_machdep.c applies
+// them: i386 R_386_JMP_SLOT has no case in 12.1-STABLE's elf_reloc_internal
+// (Tesseract snapshot) and one in 15-CURRENT's (Irid); amd64 PLT32 is
+// accepted from 12.1 on.
+func TestAcceptsPerRelease(t *testing.T) {
+	for _, c := range []struct {
+		profile, arch, reloc string
+		accepted             bool
+	}{
+		{"freebsd-12.1", "i386", "R_386_JMP_SLOT", false},
+		{"freebsd-14", "i386", "R_386_JMP_SLOT", true},
+		{"freebsd-8.2", "i386", "R_386_JMP_SLOT", false},
+		{"freebsd-12.1", "amd64", "R_X86_64_PLT32", true},
+		{"freebsd-9.0", "amd64", "R_X86_64_PLT32", false},
+		{"freebsd-14", "i386", "R_386_IRELATIVE", true},
+	} {
+		p, err := ByName(c.profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Accepts(c.arch, c.reloc); got != c.accepted {
+			t.Errorf("%s accepts %s %s: %v, want %v", c.profile, c.arch, c.reloc, got, c.accepted)
+		}
+	}
+}
