@@ -68,6 +68,6 @@ func WriteBudgets(w io.Writer, bs []Budget) error {
 			fmt.Fprintf(&b, "  first module that does not fit: %s\n", bg.FirstMisfit)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }

@@ -106,6 +106,6 @@ func WriteCallsText(w io.Writer, files []FileCalls) error {
 			fmt.Fprintf(&b, "  not read: %s\n", u)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }

@@ -123,7 +123,7 @@ func WriteDiffText(w io.Writer, profile string, r *diff.Result, opts TextOptions
 	}
 	fmt.Fprintf(&b, "compared %d modules: %d changed, %d new findings, %d fixed, %d only in OLD, %d only in NEW\n",
 		len(r.Modules), changed, len(r.NewFindings()), fixed, len(r.OnlyOld), len(r.OnlyNew))
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }
 

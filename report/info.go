@@ -125,7 +125,7 @@ func WriteInfoText(w io.Writer, files []*kobj.File) error {
 		}
 		writeFileText(&b, f)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }
 

@@ -128,6 +128,6 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 	for _, e := range l.Failed {
 		fmt.Fprintf(&b, "\nkldload: %s: not loaded: %s [%s]\n", e.File, e.Msg, e.Rule)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }

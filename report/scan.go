@@ -118,6 +118,6 @@ func WriteScanSummary(w io.Writer, r *scan.Result) error {
 		}
 		fmt.Fprintf(&b, "modules that would not load or would misbehave: %s\n", list)
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }

@@ -162,6 +162,6 @@ func WriteDetailText(w io.Writer, files []*kobj.File, doc DetailDoc) error {
 			writeRelocsText(&b, f, fd.RelocsInfo)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err
 }

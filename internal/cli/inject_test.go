@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kldcheck/kldcheck/internal/testutil"
+)
+
+// Names in a hostile file (symbols, the file's own name) carrying ESC, OSC
+// and CR reach no text output raw: info, info --symbols --relocs, calls and
+// load escape them.
+func TestNoTerminalInjection(t *testing.T) {
+	for _, config := range []string{"arm64", "amd64"} {
+		data, err := os.ReadFile(filepath.Join(testutil.Root(t), "testdata", config, "vnet_user.ko"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Same length, so every table stays in place.
+		evil := bytes.ReplaceAll(data, []byte("nat_lookup"), []byte("na\x1b]0;x\x07\rp"))
+		if bytes.Equal(evil, data) {
+			t.Fatal("fixture has no nat_lookup")
+		}
+		dir := t.TempDir()
+		p := filepath.Join(dir, "evil\x1b[2J.ko")
+		if err := os.WriteFile(p, evil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		owner := filepath.Join(testutil.Root(t), "testdata", config, "vnet_owner.ko")
+		for _, args := range [][]string{
+			{"info", p},
+			{"info", "--symbols", "--relocs", p},
+			{"calls", p},
+			{"load", owner, p},
+		} {
+			_, out, stderr := run(args...)
+			if strings.ContainsAny(out+stderr, "\x1b\x07\r") {
+				t.Errorf("%s %v: raw control characters in the output:\n%q", config, args[:len(args)-1], out+stderr)
+			}
+			if !strings.Contains(out+stderr, `\x1b`) {
+				t.Errorf("%s %v: the escaped name is not shown:\n%s", config, args[:len(args)-1], out+stderr)
+			}
+		}
+	}
+}
