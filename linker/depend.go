@@ -235,6 +235,16 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 		fd.Symbol = d.Name
 		return l.fail(f, fd)
 	}
+	if why, ok := l.opts.Refused[path]; ok && l.fileByName(filepath.Base(path)) == nil {
+		if l.synthetic { // as for any dependency that does not load, below
+			l.assumeModule(d.Name, f)
+			l.AssumedModules[d.Name].Failed = filepath.Base(path)
+			return nil
+		}
+		fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (%s %s)", msg, filepath.Base(path), why)
+		fd.Symbol = d.Name
+		return l.fail(f, fd)
+	}
 	dep, err := l.load(path, true)
 	var ke *kobj.Error
 	if errors.As(err, &ke) && !ke.Internal {
@@ -254,7 +264,7 @@ func (l *Linker) loadDependency(f *File, d kobj.Metadata) error {
 			return nil
 		}
 		if errors.As(err, &le) {
-			fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (loading %s failed: %s)", msg, filepath.Base(path), le.Msg)
+			fd := rules.New(rules.MissingDependency, f.Obj.Path, "%s (loading %s failed: %s)", msg, filepath.Base(path), le.cause())
 			fd.Symbol = d.Name
 			return l.fail(f, fd)
 		}

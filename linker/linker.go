@@ -57,6 +57,11 @@ type Options struct {
 	// as kldxref leaves them out of linker.hints), for the message of a
 	// dependency found nowhere else.
 	ForeignProviders map[string]string
+	// Refused, when set, maps files whose load is known to fail to why (a
+	// phrase after the file name): a dependency resolving to one fails at
+	// once, without loading it (scan: the files on a dependency cycle,
+	// which would otherwise be loaded again for every module needing one).
+	Refused map[string]string
 	// Outcomes, when set, remembers how each file's relocation passes went
 	// and lets a file loaded as a dependency skip them (scan: many
 	// simulated kernels load the same dependencies).
@@ -128,6 +133,18 @@ type LoadError struct {
 }
 
 func (e *LoadError) Error() string { return e.Msg }
+
+// cause is the failure as a dependent's message quotes it: the message
+// itself when the file failed on its own, and only the rule when it failed
+// for a dependency of its own (which has its own finding), so that a long
+// chain or cycle of failed loads is reported in linear, not quadratic, size.
+func (e *LoadError) cause() string {
+	switch e.Rule {
+	case rules.MissingDependency, rules.DependencyCycle, rules.VersionMismatch:
+		return "its own dependencies did not load (" + e.Rule + ", reported on " + filepath.Base(e.File) + ")"
+	}
+	return e.Msg
+}
 
 // New returns a simulated kernel, booted: the kernel file is linked and its
 // MODULE_VERSION records registered, as linker_preload does.

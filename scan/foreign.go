@@ -59,3 +59,19 @@ func declaredModules(f *kobj.File) []string {
 	}
 	return out
 }
+
+// kernelProvides reports the dependencies the kernel file satisfies with
+// its own MODULE_VERSION records (nil without a kernel).
+func kernelProvides(kernel *kobj.File) func(kobj.Metadata) bool {
+	if kernel == nil {
+		return nil
+	}
+	return func(d kobj.Metadata) bool {
+		for _, m := range kernel.Metadata {
+			if m.Type == kobj.MDTVersion && m.Name == d.Name && m.ModVersion >= d.Min && m.ModVersion <= d.Max {
+				return true
+			}
+		}
+		return false
+	}
+}

@@ -66,7 +66,13 @@ func conflicts(order []string, files map[string]*kobj.File) []rules.Finding {
 
 // cycles reports MODULE_DEPEND cycles among the files, following each
 // dependency to the file a load would find for it (deps, from dependsOn).
-func cycles(files map[string]*kobj.File, deps map[string][]string) []rules.Finding {
+//
+// It also returns the files on the cycles it reports, each mapped to the
+// file the cycle's finding is on: a load that reaches one of them fails
+// (scan refuses them at once, linker.Options.Refused, instead of loading a
+// long cycle again for every module that needs it).
+func cycles(files map[string]*kobj.File, deps map[string][]string) ([]rules.Finding, map[string]string) {
+	onCycle := map[string]string{}
 	const (
 		white = iota
 		grey
@@ -98,6 +104,11 @@ func cycles(files map[string]*kobj.File, deps map[string][]string) []rules.Findi
 						names[k] = filepath.Base(c)
 					}
 					out = append(out, rules.New(rules.DependencyCycle, q, "MODULE_DEPEND cycle: %s", strings.Join(names, " -> ")))
+					for _, c := range cyc {
+						if onCycle[c] == "" {
+							onCycle[c] = q
+						}
+					}
 				}
 			}
 		}
@@ -114,7 +125,7 @@ func cycles(files map[string]*kobj.File, deps map[string][]string) []rules.Findi
 			visit(p)
 		}
 	}
-	return out
+	return out, onCycle
 }
 
 // dependsOn maps each file to the file each of its MODULE_DEPEND records
@@ -122,11 +133,18 @@ func cycles(files map[string]*kobj.File, deps map[string][]string) []rules.Findi
 // the module path in order, hints, then NAME.ko), sorted. One file per
 // record, as a load follows: a tree holding many copies of a provider
 // (a damaged or hostile tree) costs no more edges than one.
-func dependsOn(files map[string]*kobj.File, modulePath []string, hints linker.Hints) map[string][]string {
+//
+// A dependency the kernel itself provides (builtin, its own MODULE_VERSION
+// records) is no edge: linker_load_dependencies finds it loaded before it
+// searches.
+func dependsOn(files map[string]*kobj.File, modulePath []string, hints linker.Hints, builtin func(kobj.Metadata) bool) map[string][]string {
 	search := linker.Options{ModulePath: modulePath, Hints: hints}
 	deps := map[string][]string{}
 	for p, f := range files {
 		for _, d := range f.Depends() {
+			if builtin != nil && builtin(d) {
+				continue
+			}
 			if q, ok := search.SearchModule(d); ok && q != p {
 				deps[p] = append(deps[p], q)
 			}

@@ -230,9 +230,14 @@ func Run(opts Options) (*Result, error) {
 	// Findings involving several files belong to the module they are
 	// reported on.
 	tree := map[string][]rules.Finding{}
-	deps := dependsOn(byPath, modulePath, hints)
+	deps := dependsOn(byPath, modulePath, hints, kernelProvides(kernel))
 	order := checkOrder(good, deps)
-	for _, fd := range append(conflicts(good, byPath), cycles(byPath, deps)...) {
+	cycleFindings, onCycle := cycles(byPath, deps)
+	refused := make(map[string]string, len(onCycle))
+	for p, on := range onCycle {
+		refused[p] = "is on a MODULE_DEPEND cycle (reported on " + filepath.Base(on) + ")"
+	}
+	for _, fd := range append(conflicts(good, byPath), cycleFindings...) {
 		tree[fd.File] = append(tree[fd.File], fd)
 	}
 
@@ -242,7 +247,7 @@ func Run(opts Options) (*Result, error) {
 	done := 0
 	parallel(len(good), jobs, func(j int) {
 		i := order[j]
-		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, foreign, opts.References)
+		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, foreign, refused, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -317,10 +322,10 @@ func parallel(n, jobs int, fn func(i int)) {
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, foreign map[string]string, refs bool) (Module, map[string]*linker.Assumed) {
+func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, foreign, refused map[string]string, refs bool) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
 	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
-		DefinedElsewhere: exported, ForeignProviders: foreign, Outcomes: oc})
+		DefinedElsewhere: exported, ForeignProviders: foreign, Refused: refused, Outcomes: oc})
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}

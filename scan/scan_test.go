@@ -106,7 +106,7 @@ func TestCycles(t *testing.T) {
 	for _, f := range files {
 		h.IndexModules(f)
 	}
-	fs := cycles(files, dependsOn(files, []string{"/m"}, h))
+	fs, _ := cycles(files, dependsOn(files, []string{"/m"}, h, nil))
 	if len(fs) != 1 || fs[0].Message != "MODULE_DEPEND cycle: a.ko -> b.ko -> c.ko -> a.ko" {
 		t.Errorf("%v", fs)
 	}
@@ -117,11 +117,11 @@ func TestCycles(t *testing.T) {
 		files[p] = mk(p, "a", "b")
 		h.IndexModules(files[p])
 	}
-	deps := dependsOn(files, []string{"/m"}, h)
+	deps := dependsOn(files, []string{"/m"}, h, nil)
 	if got := deps["/m/d.ko"]; len(got) != 1 || got[0] != "/m/a.ko" {
 		t.Errorf("d.ko depends on %v, want the first provider of a, /m/a.ko", got)
 	}
-	if fs := cycles(files, deps); len(fs) != 1 {
+	if fs, _ := cycles(files, deps); len(fs) != 1 {
 		t.Errorf("%d cycles with 500 copies of a.ko, want the one: %v", len(fs), fs[:min(len(fs), 3)])
 	}
 }
