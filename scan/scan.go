@@ -10,6 +10,7 @@ package scan
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -330,8 +331,17 @@ func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string,
 		err = l.LoadAll([]string{path})
 	}
 	if err != nil {
-		m.Findings = append(m.Findings, rules.New(rules.BadFile, path, "%s", unwrap(err)))
-		return m, nil
+		var ke *kobj.Error
+		if l == nil || !errors.As(err, &ke) || ke.Path == path {
+			m.Findings = append(m.Findings, rules.New(rules.BadFile, path, "%s", unwrap(err)))
+			return m, nil
+		}
+		// A dependency's file failed to read: the blame is its, and the
+		// dependent keeps what was found of it before.
+		fd := rules.New(rules.MissingDependency, path, "%s depends on %s, which could not be read: %s",
+			filepath.Base(path), filepath.Base(ke.Path), ke.Msg)
+		fd.Owner = filepath.Base(ke.Path)
+		l.Findings = append(l.Findings, fd)
 	}
 	m.Spaces = l.Spaces
 	if f := l.Tried[path]; f != nil && refs {
