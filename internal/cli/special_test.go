@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -119,5 +120,49 @@ func copyTo(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A linker.hints that is a FIFO, a link to a device or a huge file is
+// refused by scan without blocking or reading it: a bad-file finding
+// naming it, and the modules still checked.
+func TestScanHostileHints(t *testing.T) {
+	mod := filepath.Join(testutil.Root(t), "testdata", "amd64", "vnet_owner.ko")
+	kernel := filepath.Join(testutil.Root(t), "testdata", "amd64", "kernel")
+	for name, create := range map[string]func(p string) error{
+		"fifo":   func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"device": func(p string) error { return os.Symlink("/dev/zero", p) },
+		"huge": func(p string) error {
+			fh, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			defer fh.Close()
+			return fh.Truncate(300 << 20) // sparse: nothing to read if stat is first
+		},
+	} {
+		dir := t.TempDir()
+		copyTo(t, mod, filepath.Join(dir, "vnet_owner.ko"))
+		hints := filepath.Join(dir, "linker.hints")
+		if err := create(hints); err != nil {
+			t.Skipf("%s: %v", name, err)
+		}
+		done := make(chan string, 1)
+		start := time.Now()
+		go func() {
+			code, out, stderr := run("scan", "--kernel", kernel, dir)
+			done <- fmt.Sprintf("%d\n%s%s", code, out, stderr)
+		}()
+		select {
+		case r := <-done:
+			if !strings.HasPrefix(r, "1\n") || !strings.Contains(r, "linker.hints: error: ") {
+				t.Errorf("%s: want exit 1 and a bad-file finding on linker.hints:\n%s", name, r)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("%s: took %v", name, d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: scan still running after 5 s", name)
+		}
 	}
 }
