@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kldcheck/kldcheck/internal/regfile"
 	"github.com/kldcheck/kldcheck/kobj"
@@ -28,8 +29,16 @@ func hasDebugInfo(mod *kobj.File) bool {
 
 // candidates lists the places the debug file may be, in search order,
 // without duplicates and without the module itself.
+//
+// The link is taken as a base name only, as the places searched are fixed
+// (beside the module, and under each debug directory by the module's
+// directory or alone): a link of "../../x" or "/dev/zero" names x or zero
+// there, never a path of its own.
 func candidates(mod *kobj.File, debugDirs []string) []string {
-	link := mod.DebugLink
+	link := filepath.Base(mod.DebugLink)
+	if link == "." || link == ".." || link == string(filepath.Separator) || strings.ContainsRune(link, 0) {
+		return nil
+	}
 	dir := filepath.Dir(mod.Path)
 	dirs := []string{}
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -60,7 +69,7 @@ func candidates(mod *kobj.File, debugDirs []string) []string {
 		}
 	}
 	for _, dd := range debugDirs {
-		add(filepath.Join(dd, filepath.Base(link)))
+		add(filepath.Join(dd, link))
 	}
 	return out
 }
