@@ -13,9 +13,12 @@ type Section struct {
 	Flags elf.SectionFlag
 	// Addr is the section's address: sh_addr in kernels and ET_DYN modules; in
 	// ET_REL modules, its offset in the image that Layout assigns.
-	Addr      uint64
-	Offset    uint64
+	Addr   uint64
+	Offset uint64
+	// Size is the section's size; for an SHF_COMPRESSED section (compressed
+	// DWARF) the size once decompressed, FileSize the bytes in the file.
 	Size      uint64
+	FileSize  uint64
 	Link      uint32
 	Info      uint32
 	Addralign uint64
@@ -41,12 +44,17 @@ func (f *File) SectionByName(name string) *Section {
 	return nil
 }
 
-// Data returns the contents of a section that has bits in the file.
+// Data returns the bytes of a section that has bits in the file (for an
+// SHF_COMPRESSED section, its compressed bytes, header included).
 func (f *File) Data(s *Section) ([]byte, error) {
 	if !s.HasBits() {
 		return nil, nil
 	}
-	return f.Bytes(s.Offset, s.Size, "section "+s.Name)
+	n := s.Size
+	if s.Flags&elf.SHF_COMPRESSED != 0 {
+		n = s.FileSize
+	}
+	return f.Bytes(s.Offset, n, "section "+s.Name)
 }
 
 func (f *File) readSections() error {
@@ -54,7 +62,7 @@ func (f *File) readSections() error {
 	for i, es := range f.ef.Sections {
 		s := &Section{
 			Index: i, Name: es.Name, Type: es.Type, Flags: es.Flags,
-			Addr: es.Addr, Offset: es.Offset, Size: es.Size, Link: es.Link, Info: es.Info,
+			Addr: es.Addr, Offset: es.Offset, Size: es.Size, FileSize: es.FileSize, Link: es.Link, Info: es.Info,
 			Addralign: es.Addralign, Entsize: es.Entsize,
 		}
 		if s.HasBits() && s.Type != elf.SHT_NOBITS {

@@ -7,6 +7,7 @@ package srcline
 import (
 	"bytes"
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -126,6 +127,9 @@ func load(mod *kobj.File, path string, data []byte) (t *Table, err error) {
 			}
 		}
 	}
+	if err := checkInflation(ef, data); err != nil {
+		return nil, bad("compressed DWARF", err)
+	}
 	d, err := ef.DWARF()
 	if err != nil {
 		return nil, bad("malformed DWARF", err)
@@ -224,4 +228,46 @@ func sectionSize(ef *elf.File, name string) uint64 {
 		}
 	}
 	return 0
+}
+
+// MaxDWARFBytes caps what the debug sections of one file may inflate to, and
+// dwarfRatio ties the cap to the file's size: compressed DWARF shrinks by 3
+// to 10 times, so a claim beyond 100 times the file (or the cap) is a
+// decompression bomb, refused before anything is inflated.
+const (
+	MaxDWARFBytes = 512 << 20
+	dwarfRatio    = 100
+	dwarfFloor    = 64 << 20
+)
+
+// checkInflation adds up the sizes the debug sections of ef claim once
+// decompressed (SHF_COMPRESSED: the Chdr's ch_size, which debug/elf gives
+// as Size; .zdebug_*: the "ZLIB" header's big-endian size) and refuses
+// them over the bound. debug/elf inflates no more than these claims.
+func checkInflation(ef *elf.File, data []byte) error {
+	limit := uint64(min(max(dwarfRatio*len(data), dwarfFloor), MaxDWARFBytes))
+	var total uint64
+	for _, s := range ef.Sections {
+		if s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		var n uint64
+		switch {
+		case strings.HasPrefix(s.Name, ".zdebug_"):
+			off := s.Offset
+			if off > uint64(len(data)) || uint64(len(data))-off < 12 || string(data[off:off+4]) != "ZLIB" {
+				continue // debug/elf reads it as is
+			}
+			n = binary.BigEndian.Uint64(data[off+4 : off+12])
+		case strings.HasPrefix(s.Name, ".debug_") && s.Flags&elf.SHF_COMPRESSED != 0:
+			n = s.Size
+		default:
+			continue
+		}
+		if n > limit || total+n > limit {
+			return fmt.Errorf("section %s claims %d bytes once decompressed, more than the %d kldcheck inflates for a %d-byte file: read without source lines", s.Name, n, limit, len(data))
+		}
+		total += n
+	}
+	return nil
 }

@@ -257,6 +257,12 @@ build_config powerpc64le powerpc64le-unknown-freebsd14.0 elf64lppc_fbsd "$LLD16"
 	"-fPIC -mlongcall -fno-omit-frame-pointer" "-mlongcall -fno-omit-frame-pointer" \
 	"--no-toc-optimize" "" "$ALL_MODULES"
 
+# Compressed DWARF (clang -gz, lld --compress-debug-sections; zstd for the
+# sections clang writes, zlib for the link): source lines must still be read.
+build_config arm64-gz aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
+	"-fPIC -mgeneral-regs-only -gz=zstd" "-mgeneral-regs-only" \
+	"--no-relax --compress-debug-sections=zlib" "" "vnet_static vnet_owner vnet_user"
+
 # EN-23:08 (seed 004): lld 14 as in FreeBSD 13.2, before and after the fix.
 build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
