@@ -5,9 +5,9 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
-	"path/filepath"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
