@@ -39,9 +39,11 @@ func (k Kind) String() string {
 	return "module"
 }
 
-// MaxFileSize bounds the files kldcheck reads (a FreeBSD kernel with debug
-// information is well under this).
-const MaxFileSize = 1 << 30
+// MaxFileSize bounds the files kldcheck reads, refused with a one-line
+// error before a byte is read: a check holds the file, its parse and a
+// simulated image, within 2 GiB for a file of this size (a FreeBSD kernel
+// with its debug information is well under it).
+const MaxFileSize = 512 << 20
 
 // File is an opened kernel or module file.
 type File struct {

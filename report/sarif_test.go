@@ -44,7 +44,7 @@ func findingsOf(t *testing.T, config, prof string, kernel bool, modules ...strin
 	if err := l.LoadAll(paths); err != nil {
 		t.Fatal(err)
 	}
-	srcline.Annotate(l.Findings, nil)
+	srcline.Annotate(l.Findings, nil, nil)
 	return l.Findings
 }
 

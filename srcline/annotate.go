@@ -9,8 +9,9 @@ import (
 // place in a file (HasAddr), reading each file's debug information once.
 // Files without debug information are left as they are; a file whose debug
 // information cannot be read is skipped too (the finding keeps its
-// function+offset).
-func Annotate(fs []rules.Finding, debugDirs []string) {
+// function+offset). parsed, when not nil, returns a file already read (nil
+// when it has none), so that a big module is not read twice.
+func Annotate(fs []rules.Finding, debugDirs []string, parsed func(path string) *kobj.File) {
 	tables := map[string]*Table{}
 	for i := range fs {
 		fd := &fs[i]
@@ -19,7 +20,14 @@ func Annotate(fs []rules.Finding, debugDirs []string) {
 		}
 		t, seen := tables[fd.File]
 		if !seen {
-			if mod, err := kobj.Open(fd.File); err == nil {
+			var mod *kobj.File
+			if parsed != nil {
+				mod = parsed(fd.File)
+			}
+			if mod == nil {
+				mod, _ = kobj.Open(fd.File)
+			}
+			if mod != nil {
 				t, _ = Open(mod, debugDirs)
 			}
 			tables[fd.File] = t

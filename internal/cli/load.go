@@ -263,7 +263,7 @@ func newCheckCmd() *cobra.Command {
 	cmd := newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
 		[]string{"text", "json", "sarif"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
 			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings,
-				json: func() any { return report.NewCheck(l.Profile.Name, l.Findings) }})
+				json: func() any { return report.NewCheck(l.Profile.Name, l.Findings) }, parsed: parsedBy(l)})
 		})
 	o.add(cmd)
 	return cmd
@@ -286,5 +286,15 @@ func newProfilesCmd() *cobra.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// parsedBy returns the files a simulated kernel has read, by path.
+func parsedBy(l *linker.Linker) func(string) *kobj.File {
+	return func(path string) *kobj.File {
+		if f := l.Tried[path]; f != nil {
+			return f.Obj
+		}
+		return nil
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/report"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/srcline"
@@ -42,6 +43,9 @@ type findingsOut struct {
 	// text, when set, writes the whole text form instead of the findings.
 	text func(w io.Writer, opts report.TextOptions) error
 	html func(w io.Writer) error // for the commands that draw a page
+	// parsed, when set, returns a file the command has already read, so
+	// that source lines are looked up without reading it again.
+	parsed func(path string) *kobj.File
 }
 
 // useColor decides whether the text report is coloured.
@@ -93,7 +97,7 @@ func (o *outFlags) emit(cmd *cobra.Command, r findingsOut) error {
 		return err
 	}
 	fs := r.findings
-	srcline.Annotate(fs, strings.Split(o.debugDir, ";"))
+	srcline.Annotate(fs, strings.Split(o.debugDir, ";"), r.parsed)
 	if o.output == "" {
 		if err := o.render(cmd.OutOrStdout(), r, color); err != nil {
 			return err

@@ -166,3 +166,27 @@ func TestScanHostileHints(t *testing.T) {
 		}
 	}
 }
+
+// A file too large to check is refused with one line before it is read (a
+// sparse file: reading it would take as long as its size).
+func TestTooLargeRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "huge.ko")
+	fh, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fh.Truncate(600 << 20); err != nil {
+		t.Skip(err)
+	}
+	fh.Close()
+	for _, cmd := range []string{"info", "check", "calls"} {
+		start := time.Now()
+		code, _, stderr := run(cmd, p)
+		if code != 2 || !strings.Contains(stderr, "file is 629145600 bytes, larger than the 536870912 kldcheck reads") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, %q", cmd, code, stderr)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: %v to refuse it", cmd, d)
+		}
+	}
+}
