@@ -1,10 +1,12 @@
 package report
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
@@ -22,15 +24,18 @@ type FindingJSON struct {
 	Rule     string `json:"rule"`
 	Severity string `json:"severity"`
 	File     string `json:"file"`
-	Symbol   string `json:"symbol,omitempty"`
-	Message  string `json:"message"`
-	Location string `json:"location,omitempty"`
-	Reloc    string `json:"relocation,omitempty"`
-	Owner    string `json:"owner,omitempty"`
-	Expected string `json:"expected,omitempty"`
-	Actual   string `json:"actual,omitempty"`
-	Source   string `json:"source,omitempty"` // file:line from DWARF
-	Lands    string `json:"lands,omitempty"`  // what VNET(x)/DPCPU(x) then touches
+	// FileBase64 is the file's path, byte for byte, when it is not valid
+	// UTF-8 (JSON strings replace such bytes with U+FFFD in File).
+	FileBase64 string `json:"file_base64,omitempty"`
+	Symbol     string `json:"symbol,omitempty"`
+	Message    string `json:"message"`
+	Location   string `json:"location,omitempty"`
+	Reloc      string `json:"relocation,omitempty"`
+	Owner      string `json:"owner,omitempty"`
+	Expected   string `json:"expected,omitempty"`
+	Actual     string `json:"actual,omitempty"`
+	Source     string `json:"source,omitempty"` // file:line from DWARF
+	Lands      string `json:"lands,omitempty"`  // what VNET(x)/DPCPU(x) then touches
 }
 
 // NewCheck converts findings to the JSON document.
@@ -38,7 +43,7 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 	doc := Check{Profile: profile, Findings: []FindingJSON{}}
 	for _, f := range fs {
 		j := FindingJSON{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Symbol: f.Symbol,
-			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner, Lands: f.Lands}
+			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File)}
 		if f.HasAddrs {
 			j.Expected, j.Actual = hex(f.Expected), hex(f.Actual)
 		}
@@ -124,4 +129,13 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// exactPath is the base64 of a path that is not valid UTF-8, else "": the
+// form in which a file name with arbitrary bytes survives JSON.
+func exactPath(p string) string {
+	if utf8.ValidString(p) {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(p))
 }

@@ -36,9 +36,11 @@ type ScanLink struct {
 
 // ScanModule is one module's verdict.
 type ScanModule struct {
-	File     string `json:"file"`
-	Status   string `json:"status"` // clean, note, warning, error
-	Findings int    `json:"findings"`
+	File string `json:"file"`
+	// FileBase64 is File byte for byte when it is not valid UTF-8.
+	FileBase64 string `json:"file_base64,omitempty"`
+	Status     string `json:"status"` // clean, note, warning, error
+	Findings   int    `json:"findings"`
 }
 
 // NewScan converts a scan result.
@@ -48,7 +50,7 @@ func NewScan(r *scan.Result) ScanDoc {
 		Findings: NewCheck(r.Profile.Name, all).Findings, Summary: map[string]int{}, Rules: map[string]int{}}
 	for _, m := range r.Modules {
 		st := status(m.Findings)
-		doc.Modules = append(doc.Modules, ScanModule{File: m.Path, Status: st, Findings: len(m.Findings)})
+		doc.Modules = append(doc.Modules, ScanModule{File: m.Path, FileBase64: exactPath(m.Path), Status: st, Findings: len(m.Findings)})
 		doc.Summary[st]++
 	}
 	for _, f := range all {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +46,40 @@ func TestNoTerminalInjection(t *testing.T) {
 				t.Errorf("%s %v: the escaped name is not shown:\n%s", config, args[:len(args)-1], out+stderr)
 			}
 		}
+	}
+}
+
+// A file name that is not valid UTF-8 survives scan's JSON byte for byte in
+// file_base64 (file itself carries U+FFFD, as JSON strings must).
+func TestScanJSONByteExactNames(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "bad\xff\xfename.ko")
+	data, err := os.ReadFile(filepath.Join(testutil.Root(t), "testdata", "amd64", "set_init.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Skipf("file system refuses the name: %v", err)
+	}
+	_, out, stderr := run("scan", "--format", "json", dir)
+	var doc struct {
+		Modules []struct {
+			File       string `json:"file"`
+			FileBase64 string `json:"file_base64"`
+		} `json:"modules"`
+		Findings []struct {
+			File       string `json:"file"`
+			FileBase64 string `json:"file_base64"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s%s", err, out, stderr)
+	}
+	want := base64.StdEncoding.EncodeToString([]byte(p))
+	if len(doc.Modules) != 1 || doc.Modules[0].FileBase64 != want {
+		t.Errorf("modules %+v, want file_base64 %s", doc.Modules, want)
+	}
+	if len(doc.Findings) == 0 || doc.Findings[0].FileBase64 != want {
+		t.Errorf("findings %+v", doc.Findings)
 	}
 }
