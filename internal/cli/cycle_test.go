@@ -40,9 +40,9 @@ func cycleTree(t *testing.T, n int) string {
 // linearly with the cycle, not quadratically (a 2,000-module cycle took
 // 246 MB of check output and 259 s of scan).
 func TestLongCycleLinear(t *testing.T) {
-	n := 600
+	n := 2000
 	if testing.Short() {
-		n = 150
+		n = 300
 	}
 	dir := cycleTree(t, n)
 	kernel := filepath.Join(testutil.Root(t), "testdata", "tree-amd64", "kernel")
