@@ -72,6 +72,7 @@ func NewFileCalls(f *kobj.File, res *code.Result) FileCalls {
 
 // WriteCallsText writes each file's call graph, one call a line.
 func WriteCallsText(w io.Writer, files []FileCalls) error {
+	escapeStrings(&files)
 	var b strings.Builder
 	for _, fc := range files {
 		fmt.Fprintf(&b, "%s:\n", fc.File)

@@ -131,8 +131,9 @@ func WriteInfoText(w io.Writer, files []*kobj.File) error {
 
 func writeFileText(b *strings.Builder, f *kobj.File) {
 	fi := NewFileInfo(f)
+	escapeStrings(&fi)
 	fmt.Fprintf(b, "%s: %s %s (ELF%d %s-endian %s, %s), %d bytes\n",
-		f.Path, fi.Arch, fi.Kind, 8*f.Arch.PtrSize, fi.Endian, strings.TrimPrefix(fi.Machine, "EM_"), fi.Type, f.Size())
+		kobj.Printable(f.Path), fi.Arch, fi.Kind, 8*f.Arch.PtrSize, fi.Endian, strings.TrimPrefix(fi.Machine, "EM_"), fi.Type, f.Size())
 	if fi.Kind == "kernel" {
 		fmt.Fprintf(b, "  osreldate   %d\n", fi.OSRelDate)
 		if fi.Version != "" {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
 	"github.com/kldcheck/kldcheck/vdata"
 )
@@ -95,11 +96,11 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 	fmt.Fprintf(&b, "profile %s\n", l.Profile.Name)
 	fmt.Fprintf(&b, "Id Refs %-*s %8s Name\n", width+2, "Address", "Size")
 	for i, f := range l.Files {
-		fmt.Fprintf(&b, "%2d %4d 0x%0*x %8x %s\n", i+1, l.Refcount(f), width, f.Address, f.Size, f.Name)
+		fmt.Fprintf(&b, "%2d %4d 0x%0*x %8x %s\n", i+1, l.Refcount(f), width, f.Address, f.Size, kobj.Printable(f.Name))
 		if mods := f.Modules(); len(mods) > 0 {
 			b.WriteString("        Contains modules:\n")
 			for _, m := range mods {
-				fmt.Fprintf(&b, "                %s\n", m)
+				fmt.Fprintf(&b, "                %s\n", kobj.Printable(m))
 			}
 		}
 	}
@@ -115,7 +116,7 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 			if a.Addr > cursor {
 				fmt.Fprintf(&b, "  %#x %8d  (free)\n", cursor, a.Addr-cursor)
 			}
-			fmt.Fprintf(&b, "  %#x %8d  %s\n", a.Addr, a.Size, a.Owner)
+			fmt.Fprintf(&b, "  %#x %8d  %s\n", a.Addr, a.Size, kobj.Printable(a.Owner))
 			cursor = a.Addr + a.Size
 		}
 		if cursor < end {
@@ -123,10 +124,10 @@ func WriteLoadText(w io.Writer, l *linker.Linker) error {
 		}
 	}
 	for _, n := range l.Notes {
-		fmt.Fprintf(&b, "\nnote: %s\n", n)
+		fmt.Fprintf(&b, "\nnote: %s\n", kobj.Printable(n))
 	}
 	for _, e := range l.Failed {
-		fmt.Fprintf(&b, "\nkldload: %s: not loaded: %s [%s]\n", e.File, e.Msg, e.Rule)
+		fmt.Fprintf(&b, "\nkldload: %s: not loaded: %s [%s]\n", kobj.Printable(e.File), kobj.Printable(e.Msg), e.Rule)
 	}
 	_, err := io.WriteString(w, terminalSafe(b.String()))
 	return err

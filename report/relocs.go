@@ -112,6 +112,7 @@ func relocSymbol(f *kobj.File, t *kobj.RelocTable, r *kobj.Reloc) string {
 // symbol and addend, REL records with the addend read at the place), with
 // a last column for the value stored.
 func writeRelocsText(b *strings.Builder, f *kobj.File, ri *RelocsInfo) {
+	escapeStrings(ri)
 	switch {
 	case !ri.Simulated:
 		fmt.Fprintf(b, "%s: a kernel: no kernel linker applies its relocations\n", kobj.Printable(f.Path))

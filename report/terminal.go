@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kldcheck/kldcheck/kobj"
 )
 
 // terminalSafe escapes what in a text report could drive a terminal: C0
@@ -40,4 +43,41 @@ func terminalSafe(s string) string {
 		i += n
 	}
 	return b.String()
+}
+
+// escapeStrings replaces, in place, every string reachable from v (a
+// pointer to a report document built for text output) by its
+// kobj.Printable form, newlines and all: a name read from a file then
+// stays on its line.
+func escapeStrings(v any) {
+	escapeValue(reflect.ValueOf(v))
+}
+
+func escapeValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			escapeValue(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				escapeValue(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			escapeValue(v.Index(i))
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() == reflect.String {
+			for _, k := range v.MapKeys() {
+				v.SetMapIndex(k, reflect.ValueOf(kobj.Printable(v.MapIndex(k).String())).Convert(v.Type().Elem()))
+			}
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(kobj.Printable(v.String()))
+		}
+	}
 }

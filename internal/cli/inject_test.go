@@ -12,9 +12,9 @@ import (
 	"github.com/kldcheck/kldcheck/internal/testutil"
 )
 
-// Names in a hostile file (symbols, the file's own name) carrying ESC, OSC
-// and CR reach no text output raw: info, info --symbols --relocs, calls and
-// load escape them.
+// Names in a hostile file (symbols, the file's own name) carrying ESC, OSC,
+// CR and LF reach no text output raw: info, info --symbols --relocs, calls
+// and load escape them (a name's newline would start a line of its own).
 func TestNoTerminalInjection(t *testing.T) {
 	for _, config := range []string{"arm64", "amd64"} {
 		data, err := os.ReadFile(filepath.Join(testutil.Root(t), "testdata", config, "vnet_user.ko"))
@@ -22,7 +22,7 @@ func TestNoTerminalInjection(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Same length, so every table stays in place.
-		evil := bytes.ReplaceAll(data, []byte("nat_lookup"), []byte("na\x1b]0;x\x07\rp"))
+		evil := bytes.ReplaceAll(data, []byte("nat_lookup"), []byte("n\x1b]0;x\x07\r\nz"))
 		if bytes.Equal(evil, data) {
 			t.Fatal("fixture has no nat_lookup")
 		}
@@ -39,7 +39,7 @@ func TestNoTerminalInjection(t *testing.T) {
 			{"load", owner, p},
 		} {
 			_, out, stderr := run(args...)
-			if strings.ContainsAny(out+stderr, "\x1b\x07\r") {
+			if strings.ContainsAny(out+stderr, "\x1b\x07\r") || strings.Contains(out+stderr, "\nz") {
 				t.Errorf("%s %v: raw control characters in the output:\n%q", config, args[:len(args)-1], out+stderr)
 			}
 			if !strings.Contains(out+stderr, `\x1b`) {
