@@ -9,9 +9,11 @@ import (
 // place in a file (HasAddr), reading each file's debug information once.
 // Files without debug information are left as they are; a file whose debug
 // information cannot be read is skipped too (the finding keeps its
-// function+offset). parsed, when not nil, returns a file already read (nil
+// function+offset), and its error is returned, once per file, for the
+// caller to tell. parsed, when not nil, returns a file already read (nil
 // when it has none), so that a big module is not read twice.
-func Annotate(fs []rules.Finding, debugDirs []string, parsed func(path string) *kobj.File) {
+func Annotate(fs []rules.Finding, debugDirs []string, parsed func(path string) *kobj.File) []error {
+	var errs []error
 	tables := map[string]*Table{}
 	for i := range fs {
 		fd := &fs[i]
@@ -28,7 +30,10 @@ func Annotate(fs []rules.Finding, debugDirs []string, parsed func(path string) *
 				mod, _ = kobj.Open(fd.File)
 			}
 			if mod != nil {
-				t, _ = Open(mod, debugDirs)
+				var err error
+				if t, err = Open(mod, debugDirs); err != nil {
+					errs = append(errs, err)
+				}
 			}
 			tables[fd.File] = t
 		}
@@ -36,4 +41,5 @@ func Annotate(fs []rules.Finding, debugDirs []string, parsed func(path string) *
 			fd.SourceFile, fd.SourceLine = file, line
 		}
 	}
+	return errs
 }

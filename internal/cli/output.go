@@ -97,7 +97,9 @@ func (o *outFlags) emit(cmd *cobra.Command, r findingsOut) error {
 		return err
 	}
 	fs := r.findings
-	srcline.Annotate(fs, strings.Split(o.debugDir, ";"), r.parsed)
+	for _, err := range srcline.Annotate(fs, strings.Split(o.debugDir, ";"), r.parsed) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "kldcheck: note: %v; its findings have no source lines\n", err)
+	}
 	if o.output == "" {
 		if err := o.render(cmd.OutOrStdout(), r, color); err != nil {
 			return err

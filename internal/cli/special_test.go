@@ -3,6 +3,9 @@
 package cli
 
 import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"os"
@@ -188,5 +191,33 @@ func TestTooLargeRefused(t *testing.T) {
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("%s: %v to refuse it", cmd, d)
 		}
+	}
+}
+
+// check of a module whose compressed DWARF claims 1 GiB once inflated: the
+// findings come without source lines, a note on stderr says why, and
+// nothing is inflated.
+func TestCheckDWARFBomb(t *testing.T) {
+	src := filepath.Join(testutil.Root(t), "testdata", "arm64-gz", "vnet_static.ko")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := ef.Section(".debug_info")
+	binary.LittleEndian.PutUint64(data[info.Offset+8:], 1<<30) // Elf64_Chdr ch_size
+	p := filepath.Join(t.TempDir(), "bomb.ko")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run("check", "--kernel", filepath.Join(testutil.Root(t), "testdata", "arm64", "kernel"), p)
+	if code != ExitFindings || !strings.Contains(out, "[set-ref-pcrel]") || strings.Contains(out, "source:") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(stderr, "claims 1073741824 bytes once decompressed") || !strings.Contains(stderr, "no source lines") {
+		t.Errorf("stderr %q", stderr)
 	}
 }
