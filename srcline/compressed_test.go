@@ -107,3 +107,64 @@ func TestCompressedDWARFBomb(t *testing.T) {
 		t.Errorf("allocated %d MB on the way", grown>>20)
 	}
 }
+
+// srcline/testdata/zdebug holds amd64 modules with the old GNU form of
+// compressed DWARF (.zdebug_* sections): the same lines as uncompressed, and
+// a "ZLIB" header claiming 1 GiB refused as a bomb.
+func TestZdebugDWARF(t *testing.T) {
+	root := testutil.Root(t)
+	for _, m := range []string{"undef.ko", "vnet_owner.ko"} {
+		zpath := filepath.Join(root, "srcline", "testdata", "zdebug", m)
+		z, err := kobj.Open(zpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if z.SectionByName(".zdebug_info") == nil {
+			t.Fatalf("%s has no .zdebug_info", m)
+		}
+		plain, err := kobj.Open(filepath.Join(root, "testdata", "amd64", m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tz, err := Open(z, nil)
+		if err != nil || tz == nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+		tp, err := Open(plain, nil)
+		if err != nil || tp == nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, s := range plain.Symbols {
+			if s.Type != elf.STT_FUNC || s.Size == 0 {
+				continue
+			}
+			fp, lp, okp := tp.Line(s.Addr)
+			fz, lz, okz := tz.Line(s.Addr)
+			if okp != okz || fp != fz || lp != lz {
+				t.Errorf("%s %s: zdebug %s:%d, plain %s:%d", m, s.Name, fz, lz, fp, lp)
+			}
+			n++
+		}
+		if n == 0 {
+			t.Errorf("%s: no function compared", m)
+		}
+		// The bomb: the ZLIB header's big-endian size says 1 GiB.
+		data, err := os.ReadFile(zpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zi := z.SectionByName(".zdebug_info")
+		if string(data[zi.Offset:zi.Offset+4]) != "ZLIB" {
+			t.Fatal("no ZLIB header")
+		}
+		binary.BigEndian.PutUint64(data[zi.Offset+4:], 1<<30)
+		bomb, err := kobj.Parse(zpath, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := load(bomb, zpath, data); err == nil || !strings.Contains(err.Error(), "section .zdebug_info claims 1073741824 bytes") {
+			t.Errorf("%s: bomb gave %v", m, err)
+		}
+	}
+}

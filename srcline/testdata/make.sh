@@ -12,6 +12,10 @@
 #   FreeBSD installs it: `objcopy --only-keep-debug` for the debug file, then
 #   `--strip-debug --add-gnu-debuglink` for the module (name + CRC32).
 #   amd64: sections.ko (ET_REL); arm64: testdata/arm64/vnet_user.ko (ET_DYN).
+# - zdebug/<name>.ko: testdata/amd64's undef.ko and vnet_owner.ko with their
+#   DWARF in the old GNU form (.zdebug_* sections, a "ZLIB" header), which
+#   LLVM no longer writes: binutils objcopy --compress-debug-sections=zlib-gnu
+#   (OBJCOPY_GNU).
 #
 # Tools can be overridden: CLANG16 LLD16 OBJCOPY.
 set -euo pipefail
@@ -19,6 +23,7 @@ set -euo pipefail
 CLANG16=${CLANG16:-clang-16}
 LLD16=${LLD16:-ld.lld-16}
 OBJCOPY=${OBJCOPY:-llvm-objcopy-16}
+OBJCOPY_GNU=${OBJCOPY_GNU:-objcopy}
 
 TD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$TD/../.." && pwd)
@@ -53,3 +58,8 @@ split() {
 }
 split "$TD/amd64/sections.ko" "$TD/debuglink/amd64"
 split "$ROOT/testdata/arm64/vnet_user.ko" "$TD/debuglink/arm64"
+
+mkdir -p "$TD/zdebug"
+for m in undef vnet_owner; do
+	run "$OBJCOPY_GNU" --compress-debug-sections=zlib-gnu "$ROOT/testdata/amd64/$m.ko" "$TD/zdebug/$m.ko"
+done
