@@ -124,7 +124,7 @@ func (l *Linker) checkPCRel(f *File, a code.Access) {
 	fd.Message += ": no relocation is left for the kernel linker to redirect"
 	fd.Lands = l.landsLine(kind, variable, actual, fd.Expected, fd.HasAddrs)
 	fd.Symbol, fd.Owner = variable, f.Name
-	fd.Func, fd.Offset, fd.Addr, fd.HasAddr = a.Func, a.Offset, a.Addr, true
+	fd.Func, fd.Offset, fd.Addr, fd.HasAddr, fd.InCode = a.Func, a.Offset, a.Addr, true, true
 	fd.Location = a.Func + "+" + hexAddr(a.Offset)
 	l.report(fd)
 }
@@ -160,7 +160,7 @@ func checkUserMap(l *Linker, f *File, res *code.Result) {
 			"vm_map_find(map, NULL, ...) creates a map entry with no VM object, and %s then fills it with pmap_enter",
 			fn)
 		fd.Symbol = "vm_map_find"
-		fd.Func, fd.Offset, fd.Addr, fd.HasAddr = fn, find.Offset, find.Addr, true
+		fd.Func, fd.Offset, fd.Addr, fd.HasAddr, fd.InCode = fn, find.Offset, find.Addr, true, true
 		fd.Location = fn + "+" + hexAddr(find.Offset)
 		l.report(fd)
 	}

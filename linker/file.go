@@ -252,6 +252,12 @@ func (f *File) locate(fd *rules.Finding, a uint64) {
 	name, off, link := f.place(a)
 	fd.Location = f.location(a)
 	fd.Func, fd.Offset, fd.Addr, fd.HasAddr = name, off, link, true
+	for _, s := range f.Obj.Sections {
+		if s.Alloc() && s.Contains(link) {
+			fd.InCode = s.Flags&elf.SHF_EXECINSTR != 0
+			break
+		}
+	}
 }
 
 // linkAddr maps a loaded address back to the file's own (kobj) addresses.

@@ -298,6 +298,9 @@ type Finding struct {
 	Offset  uint64
 	Addr    uint64
 	HasAddr bool
+	// InCode says the place is in an executable section (an instruction),
+	// not data (a GOT slot, a pointer, a set variable).
+	InCode bool
 	// SourceFile and SourceLine come from DWARF when debug information is
 	// available (in File or the file its .gnu_debuglink names).
 	SourceFile string
