@@ -46,8 +46,9 @@ type ScanModule struct {
 // NewScan converts a scan result.
 func NewScan(r *scan.Result) ScanDoc {
 	all := r.AllFindings()
+	// Every key of the summary is present, zero or not.
 	doc := ScanDoc{Profile: r.Profile.Name, Kernel: r.Kernel, Modules: []ScanModule{},
-		Findings: NewCheck(r.Profile.Name, all).Findings, Summary: map[string]int{}, Rules: map[string]int{}}
+		Findings: NewCheck(r.Profile.Name, all).Findings, Summary: map[string]int{"clean": 0, "note": 0, "warning": 0, "error": 0}, Rules: map[string]int{}}
 	for _, m := range r.Modules {
 		st := status(m.Findings)
 		doc.Modules = append(doc.Modules, ScanModule{File: m.Path, FileBase64: exactPath(m.Path), Status: st, Findings: len(m.Findings)})

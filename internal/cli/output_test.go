@@ -47,9 +47,17 @@ func TestFailOnAndOutput(t *testing.T) {
 
 func TestRulesCommand(t *testing.T) {
 	code, out, _ := run("rules", "--format", "json")
-	var rs []struct{ ID, Severity, Fix string }
-	if code != ExitOK || json.Unmarshal([]byte(out), &rs) != nil || len(rs) < 10 {
+	var doc struct {
+		Rules []map[string]string `json:"rules"`
+	}
+	if code != ExitOK || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Rules) < 10 {
 		t.Fatalf("exit %d: %s", code, out)
+	}
+	// lower_snake keys, as every other JSON document of kldcheck.
+	for _, k := range []string{"id", "severity", "summary", "kernel", "source", "fix"} {
+		if doc.Rules[0][k] == "" {
+			t.Errorf("rules JSON lacks %q: %v", k, doc.Rules[0])
+		}
 	}
 	code, out, _ = run("rules")
 	if code != ExitOK || !strings.Contains(out, "set-ref-unrelocated (error)") {
@@ -79,5 +87,22 @@ func TestScanDefaultModulePath(t *testing.T) {
 	defaultModulePath = defaultModulePath[1:]
 	if code, _, stderr := run("scan"); code != ExitUsage || !strings.Contains(stderr, "none of") {
 		t.Errorf("no directory: exit %d %q", code, stderr)
+	}
+}
+
+// scan's JSON summary has every key, zero or not.
+func TestScanSummaryKeys(t *testing.T) {
+	dir := filepath.Join(testutil.Root(t), "testdata", "amd64")
+	_, out, _ := run("scan", "--format", "json", "--kernel", filepath.Join(dir, "kernel"), filepath.Join(dir, "vnet_owner.ko"))
+	var doc struct {
+		Summary map[string]*int `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"modules", "clean", "note", "warning", "error"} {
+		if doc.Summary[k] == nil {
+			t.Errorf("summary lacks %q: %s", k, out)
+		}
 	}
 }

@@ -22,14 +22,7 @@ func newRulesCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			switch format {
 			case "json":
-				type rule struct {
-					ID, Severity, Summary, Kernel, Source, Fix string
-				}
-				var out []rule
-				for _, r := range rules.All() {
-					out = append(out, rule{r.ID, r.Severity.String(), r.Summary, r.Kernel, r.Source, r.Fix})
-				}
-				return report.WriteJSON(w, out)
+				return report.WriteJSON(w, report.NewRules(rules.All()))
 			case "markdown":
 				_, err := io.WriteString(w, rules.Markdown())
 				return err
