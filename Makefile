@@ -10,7 +10,7 @@
 #	make lint-man			mandoc -T lint docs/kldcheck.8
 #	make completions		bin/completions/ for bash, zsh and fish
 #
-# Variables: GO, VERSION, PREFIX, DESTDIR, BINDIR, MANDIR, BASHCOMPDIR,
+# Variables: GO, VERSION, PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR, BASHCOMPDIR,
 # ZSHCOMPDIR, FISHCOMPDIR, INSTALL, MANDOC, MANLINTFLAGS.
 
 GO ?=		go
@@ -31,6 +31,7 @@ PREFIX ?=	/usr/local
 DESTDIR ?=
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
+DOCDIR ?=	$(PREFIX)/share/doc/kldcheck
 BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?=	$(PREFIX)/share/fish/vendor_completions.d
@@ -69,15 +70,18 @@ bin/completions/kldcheck.fish: bin/kldcheck
 	bin/kldcheck completion fish > $@.tmp && mv $@.tmp $@
 
 install: bin/kldcheck $(COMPLETIONS)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL) -m 0755 bin/kldcheck $(DESTDIR)$(BINDIR)/kldcheck
 	$(INSTALL) -m 0444 docs/kldcheck.8 $(DESTDIR)$(MANDIR)/man8/kldcheck.8
+	$(INSTALL) -m 0444 docs/json.md docs/rules.md docs/ci.md $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 0444 bin/completions/kldcheck.bash $(DESTDIR)$(BASHCOMPDIR)/kldcheck
 	$(INSTALL) -m 0444 bin/completions/_kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck
 	$(INSTALL) -m 0444 bin/completions/kldcheck.fish $(DESTDIR)$(FISHCOMPDIR)/kldcheck.fish
 
 uninstall:
+	rm -f $(DESTDIR)$(DOCDIR)/json.md $(DESTDIR)$(DOCDIR)/rules.md $(DESTDIR)$(DOCDIR)/ci.md
+	-rmdir $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(BINDIR)/kldcheck $(DESTDIR)$(MANDIR)/man8/kldcheck.8 \
 	    $(DESTDIR)$(BASHCOMPDIR)/kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck \
 	    $(DESTDIR)$(FISHCOMPDIR)/kldcheck.fish
