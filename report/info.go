@@ -30,7 +30,7 @@ type FileInfo struct {
 	Relocations map[string]int `json:"relocations"`
 	Sets        []SetInfo      `json:"sets"`
 	Modules     []ModuleInfo   `json:"modules"`
-	Depends     []DependInfo   `json:"depends"`
+	Depends     []DependInfo   `json:"depends_on"`
 	OSRelDate   int            `json:"osreldate,omitempty"`
 	Version     string         `json:"version,omitempty"`
 	DebugLink   string         `json:"debuglink,omitempty"`

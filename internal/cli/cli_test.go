@@ -46,7 +46,7 @@ func TestInfoJSON(t *testing.T) {
 			Depends []struct {
 				Module              string
 				Min, Preferred, Max int
-			}
+			} `json:"depends_on"` // as in load's JSON
 			OSRelDate int
 		}
 	}
@@ -59,6 +59,15 @@ func TestInfoJSON(t *testing.T) {
 	for i, f := range doc.Files {
 		if f.File != paths[i] || f.Type == "" || f.Class == "" || f.Endian == "" || f.Machine == "" || len(f.Relocations) == 0 || len(f.Sets) == 0 {
 			t.Errorf("incomplete entry for %s: %+v", paths[i], f)
+		}
+		if filepath.Base(f.File) == "vnet_user.ko" {
+			found := false
+			for _, d := range f.Depends {
+				found = found || d.Module == "vnet_owner" && d.Min == 1
+			}
+			if !found {
+				t.Errorf("%s: depends_on %+v lacks vnet_owner", f.File, f.Depends)
+			}
 		}
 	}
 }
