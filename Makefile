@@ -10,7 +10,7 @@
 #	make lint-man			mandoc -T lint docs/kldcheck.8
 #	make completions		bin/completions/ for bash, zsh and fish
 #
-# Variables: GO, VERSION, PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR, BASHCOMPDIR,
+# Variables: GO, VERSION, PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR, SCHEMADIR, BASHCOMPDIR,
 # ZSHCOMPDIR, FISHCOMPDIR, INSTALL, MANDOC, MANLINTFLAGS.
 
 GO ?=		go
@@ -32,6 +32,7 @@ DESTDIR ?=
 BINDIR ?=	$(PREFIX)/bin
 MANDIR ?=	$(PREFIX)/share/man
 DOCDIR ?=	$(PREFIX)/share/doc/kldcheck
+SCHEMADIR ?=	$(PREFIX)/share/kldcheck/schema
 BASHCOMPDIR ?=	$(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?=	$(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?=	$(PREFIX)/share/fish/vendor_completions.d
@@ -70,11 +71,12 @@ bin/completions/kldcheck.fish: bin/kldcheck
 	bin/kldcheck completion fish > $@.tmp && mv $@.tmp $@
 
 install: bin/kldcheck $(COMPLETIONS)
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SCHEMADIR) \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL) -m 0755 bin/kldcheck $(DESTDIR)$(BINDIR)/kldcheck
 	$(INSTALL) -m 0444 docs/kldcheck.8 $(DESTDIR)$(MANDIR)/man8/kldcheck.8
 	$(INSTALL) -m 0444 docs/json.md docs/rules.md docs/ci.md $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0444 docs/schema/check.json docs/schema/scan.json docs/schema/load.json docs/schema/rules.json $(DESTDIR)$(SCHEMADIR)
 	$(INSTALL) -m 0444 bin/completions/kldcheck.bash $(DESTDIR)$(BASHCOMPDIR)/kldcheck
 	$(INSTALL) -m 0444 bin/completions/_kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck
 	$(INSTALL) -m 0444 bin/completions/kldcheck.fish $(DESTDIR)$(FISHCOMPDIR)/kldcheck.fish
@@ -82,6 +84,8 @@ install: bin/kldcheck $(COMPLETIONS)
 uninstall:
 	rm -f $(DESTDIR)$(DOCDIR)/json.md $(DESTDIR)$(DOCDIR)/rules.md $(DESTDIR)$(DOCDIR)/ci.md
 	-rmdir $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(SCHEMADIR)/check.json $(DESTDIR)$(SCHEMADIR)/scan.json $(DESTDIR)$(SCHEMADIR)/load.json $(DESTDIR)$(SCHEMADIR)/rules.json
+	-rmdir $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(PREFIX)/share/kldcheck
 	rm -f $(DESTDIR)$(BINDIR)/kldcheck $(DESTDIR)$(MANDIR)/man8/kldcheck.8 \
 	    $(DESTDIR)$(BASHCOMPDIR)/kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck \
 	    $(DESTDIR)$(FISHCOMPDIR)/kldcheck.fish

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/kldcheck/kldcheck/internal/testutil"
+)
+
+// schema compiles docs/schema/NAME.json (JSON Schema draft 2020-12).
+func schema(t *testing.T, name string) *jsonschema.Schema {
+	t.Helper()
+	path := filepath.Join(testutil.Root(t), "docs", "schema", name+".json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(path, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(path)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+func validJSON(t *testing.T, s *jsonschema.Schema, what, out string) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("%s: not JSON: %v", what, err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("%s: does not validate against its schema:\n%v", what, err)
+	}
+}
+
+// Every command's JSON validates against its schema under docs/schema, on
+// every fixture; the schemas allow no field they do not name, so a field
+// renamed or added without a schema change fails here.
+func TestJSONSchemas(t *testing.T) {
+	check, scan, load, rulesSchema := schema(t, "check"), schema(t, "scan"), schema(t, "load"), schema(t, "rules")
+	_, out, _ := run("rules", "--format", "json")
+	validJSON(t, rulesSchema, "rules", out)
+	dirs := map[string]bool{}
+	for _, fx := range testutil.Fixtures(t) {
+		dir := filepath.Dir(fx.Path)
+		kernel := filepath.Join(dir, "kernel")
+		if fx.Name == "kernel" {
+			continue
+		}
+		for _, args := range [][]string{{"check"}, {"check", "--kernel", kernel}} {
+			code, out, stderr := run(append(append(args, "--format", "json"), fx.Path)...)
+			if code == ExitUsage {
+				t.Logf("%s %v: %s", fx.Path, args, stderr)
+				continue
+			}
+			validJSON(t, check, fx.Config+"/"+fx.Name+" check", out)
+		}
+		if code, out, _ := run("load", "--format", "json", "--kernel", kernel, fx.Path); code != ExitUsage {
+			validJSON(t, load, fx.Config+"/"+fx.Name+" load", out)
+		}
+		dirs[dir] = true
+	}
+	for dir := range dirs {
+		if code, out, _ := run("scan", "--format", "json", dir); code != ExitUsage {
+			validJSON(t, scan, dir+" scan", out)
+		}
+	}
+}
+
+// The schemas are strict: a document with a field renamed, or one added,
+// does not validate.
+func TestJSONSchemasStrict(t *testing.T) {
+	s := schema(t, "check")
+	_, out, _ := run("check", "--format", "json", filepath.Join(testutil.Root(t), "testdata", "arm64", "vnet_static.ko"))
+	validJSON(t, s, "check", out)
+	for _, bad := range []string{
+		strings.Replace(out, `"findings"`, `"finding"`, 1),
+		strings.Replace(out, `"rule":`, `"rule_id":`, 1),
+		strings.Replace(out, `"profile":`, `"extra": 1, "profile":`, 1),
+	} {
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Validate(inst) == nil {
+			t.Errorf("a changed document validates:\n%.300s", bad)
+		}
+	}
+}
