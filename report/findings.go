@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kldcheck/kldcheck"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/rules"
 )
@@ -16,6 +18,8 @@ import (
 type Check struct {
 	Profile  string        `json:"profile"`
 	Findings []FindingJSON `json:"findings"`
+	// Summary counts the findings by severity, every key present.
+	Summary map[string]int `json:"summary"`
 }
 
 // FindingJSON is one finding. Expected and actual addresses, and where the
@@ -40,8 +44,9 @@ type FindingJSON struct {
 
 // NewCheck converts findings to the JSON document.
 func NewCheck(profile string, fs []rules.Finding) Check {
-	doc := Check{Profile: profile, Findings: []FindingJSON{}}
+	doc := Check{Profile: profile, Findings: []FindingJSON{}, Summary: map[string]int{"error": 0, "warning": 0, "note": 0}}
 	for _, f := range fs {
+		doc.Summary[f.Severity.String()]++
 		j := FindingJSON{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Symbol: f.Symbol,
 			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File)}
 		if f.HasAddrs {
@@ -60,6 +65,42 @@ func WriteJSON(w io.Writer, doc any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
+}
+
+// SchemaVersion is the version of the JSON documents' shape (docs/schema):
+// it changes when a field is renamed or removed, not when one is added.
+const SchemaVersion = 1
+
+// WriteDocument writes the JSON document of a command, opened by what every
+// document carries: kldcheck_version, schema_version and the command.
+func WriteDocument(w io.Writer, command string, doc any) error {
+	body, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	head, err := json.Marshal(map[string]any{"kldcheck_version": kldcheck.Version(), "schema_version": SchemaVersion, "command": command})
+	if err != nil {
+		return err
+	}
+	// {"command":...,"kldcheck_version":...,"schema_version":1} spliced in
+	// before the document's own fields, one per line as the rest.
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(head, &fields)
+	for _, k := range []string{"kldcheck_version", "schema_version", "command"} {
+		fmt.Fprintf(&b, "  %q: %s,\n", k, fields[k])
+	}
+	rest := bytes.TrimPrefix(body, []byte("{"))
+	rest = bytes.TrimLeft(rest, "\n")
+	if bytes.Equal(bytes.TrimSpace(rest), []byte("}")) { // an empty document
+		b.Truncate(b.Len() - 2)
+		b.WriteString("\n")
+	}
+	b.Write(rest)
+	b.WriteString("\n")
+	_, err = w.Write(b.Bytes())
+	return err
 }
 
 // TextOptions control the text form of findings.

@@ -4,7 +4,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -111,9 +110,7 @@ func WriteInfoJSON(w io.Writer, files []*kobj.File) error {
 	for _, f := range files {
 		doc.Files = append(doc.Files, NewFileInfo(f))
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return WriteDocument(w, "info", doc)
 }
 
 // WriteInfoText writes a readable summary of each file.

@@ -243,7 +243,7 @@ func newLoadCmd() *cobra.Command {
 			var err error
 			switch format {
 			case "json":
-				err = report.WriteJSON(cmd.OutOrStdout(), report.NewLoad(l))
+				err = report.WriteDocument(cmd.OutOrStdout(), "load", report.NewLoad(l))
 			case "html":
 				err = report.WriteLoadHTML(cmd.OutOrStdout(), l)
 			default:

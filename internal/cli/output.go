@@ -34,6 +34,8 @@ func (o *outFlags) add(cmd *cobra.Command) {
 
 // findingsOut is what a findings command hands to emit.
 type findingsOut struct {
+	// command names the JSON document (check, scan, boot, diff).
+	command         string
 	format, profile string
 	findings        []rules.Finding
 	// json builds the JSON document; textTail, when set, writes what follows
@@ -67,7 +69,7 @@ func (o *outFlags) useColor(cmd *cobra.Command) (bool, error) {
 func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 	switch r.format {
 	case "json":
-		return report.WriteJSON(w, r.json())
+		return report.WriteDocument(w, r.command, r.json())
 	case "sarif":
 		return report.WriteSARIF(w, r.profile, r.findings)
 	case "html":
@@ -88,6 +90,9 @@ func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 // emit renders the report, to stdout or atomically to -o, then returns the
 // exit status the findings call for.
 func (o *outFlags) emit(cmd *cobra.Command, r findingsOut) error {
+	if r.command == "" {
+		r.command = cmd.Name()
+	}
 	gate, err := rules.ParseSeverity(o.failOn)
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
