@@ -76,7 +76,7 @@ install: bin/kldcheck $(COMPLETIONS)
 	$(INSTALL) -m 0755 bin/kldcheck $(DESTDIR)$(BINDIR)/kldcheck
 	$(INSTALL) -m 0444 docs/kldcheck.8 $(DESTDIR)$(MANDIR)/man8/kldcheck.8
 	$(INSTALL) -m 0444 docs/json.md docs/rules.md docs/ci.md $(DESTDIR)$(DOCDIR)
-	$(INSTALL) -m 0444 docs/schema/check.json docs/schema/scan.json docs/schema/load.json docs/schema/rules.json $(DESTDIR)$(SCHEMADIR)
+	$(INSTALL) -m 0444 docs/schema/*.json $(DESTDIR)$(SCHEMADIR)
 	$(INSTALL) -m 0444 bin/completions/kldcheck.bash $(DESTDIR)$(BASHCOMPDIR)/kldcheck
 	$(INSTALL) -m 0444 bin/completions/_kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck
 	$(INSTALL) -m 0444 bin/completions/kldcheck.fish $(DESTDIR)$(FISHCOMPDIR)/kldcheck.fish
@@ -84,7 +84,7 @@ install: bin/kldcheck $(COMPLETIONS)
 uninstall:
 	rm -f $(DESTDIR)$(DOCDIR)/json.md $(DESTDIR)$(DOCDIR)/rules.md $(DESTDIR)$(DOCDIR)/ci.md
 	-rmdir $(DESTDIR)$(DOCDIR)
-	rm -f $(DESTDIR)$(SCHEMADIR)/check.json $(DESTDIR)$(SCHEMADIR)/scan.json $(DESTDIR)$(SCHEMADIR)/load.json $(DESTDIR)$(SCHEMADIR)/rules.json
+	rm -f $(DESTDIR)$(SCHEMADIR)/*.json
 	-rmdir $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(PREFIX)/share/kldcheck
 	rm -f $(DESTDIR)$(BINDIR)/kldcheck $(DESTDIR)$(MANDIR)/man8/kldcheck.8 \
 	    $(DESTDIR)$(BASHCOMPDIR)/kldcheck $(DESTDIR)$(ZSHCOMPDIR)/_kldcheck \

@@ -51,6 +51,7 @@ func validJSON(t *testing.T, s *jsonschema.Schema, what, out string) {
 // renamed or added without a schema change fails here.
 func TestJSONSchemas(t *testing.T) {
 	check, scan, load, rulesSchema := schema(t, "check"), schema(t, "scan"), schema(t, "load"), schema(t, "rules")
+	info, calls := schema(t, "info"), schema(t, "calls")
 	_, out, _ := run("rules", "--format", "json")
 	validJSON(t, rulesSchema, "rules", out)
 	dirs := map[string]bool{}
@@ -67,6 +68,14 @@ func TestJSONSchemas(t *testing.T) {
 				continue
 			}
 			validJSON(t, check, fx.Config+"/"+fx.Name+" check", out)
+		}
+		for _, args := range [][]string{{"info"}, {"info", "--symbols"}, {"info", "--symbols", "--relocs"}} {
+			if code, out, _ := run(append(append(args, "--format", "json"), fx.Path)...); code != ExitUsage {
+				validJSON(t, info, fx.Config+"/"+fx.Name+" "+strings.Join(args, " "), out)
+			}
+		}
+		if code, out, _ := run("calls", "--format", "json", fx.Path); code != ExitUsage {
+			validJSON(t, calls, fx.Config+"/"+fx.Name+" calls", out)
 		}
 		if code, out, _ := run("load", "--format", "json", "--kernel", kernel, fx.Path); code != ExitUsage {
 			validJSON(t, load, fx.Config+"/"+fx.Name+" load", out)
