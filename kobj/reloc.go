@@ -347,6 +347,15 @@ func (f *File) relocAt(a uint64) (*RelocTable, *Reloc, bool) {
 }
 
 // RelocString describes a relocation for messages.
+// RelocFields returns a record's place, type name and symbol name (empty for
+// index 0), as RelocString spells them.
+func (f *File) RelocFields(t *RelocTable, r *Reloc) (place uint64, typ, sym string) {
+	if syms := f.SymbolsOf(t); int(r.Sym) < len(syms) && r.Sym != 0 {
+		sym = syms[r.Sym].Name
+	}
+	return t.Place(r), f.Arch.RelocName(r.Type), sym
+}
+
 func (f *File) RelocString(t *RelocTable, r *Reloc) string {
 	sym := ""
 	if syms := f.SymbolsOf(t); int(r.Sym) < len(syms) && r.Sym != 0 {

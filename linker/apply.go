@@ -133,7 +133,8 @@ func (f *File) unsupported(rc reloc, class string) error {
 	if rc.spec.Formula == arch.Copy {
 		fd.Message = fmt.Sprintf("kldload: unexpected R_COPY relocation, symbol index %d; %s: symbol %s undefined", rc.r.Sym, class, name)
 	}
-	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)
+	fd.Symbol = name
+	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)
 	return f.l.fail(f, fd)
 }
@@ -148,9 +149,17 @@ func (f *File) undefined(rc reloc, name, class string) error {
 		extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", owner, f.Name)
 	}
 	fd := rules.New(id, f.Obj.Path, "%s: symbol %s undefined%s", class, name, extra)
-	fd.Symbol, fd.Reloc = name, f.Obj.RelocString(rc.t, rc.r)
+	fd.Symbol = name
+	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)
 	return f.l.fail(f, fd)
+}
+
+// setReloc fills in a finding's relocation, as prose and field by field.
+func (f *File) setReloc(fd *rules.Finding, t *kobj.RelocTable, r *kobj.Reloc) {
+	fd.Reloc = f.Obj.RelocString(t, r)
+	place, typ, sym := f.Obj.RelocFields(t, r)
+	fd.Relocation = &rules.Relocation{Offset: place, Type: typ, Symbol: sym, Addend: r.Addend}
 }
 
 func (f *File) symName(t *kobj.RelocTable, idx uint32) string {
@@ -250,7 +259,8 @@ func (f *File) check(rc reloc, s target) {
 	fd := rules.New(rules.SetRefUnrelocated, f.Obj.Path,
 		"%s refers to %s variable %s of %s at %#x, but its master copy is at %#x",
 		f.Obj.Arch.RelocName(rc.r.Type), kind, ref.Variable, ref.Owner, act, exp)
-	fd.Symbol, fd.Owner, fd.Reloc = ref.Variable, ref.Owner, ref.Reloc
+	fd.Symbol, fd.Owner = ref.Variable, ref.Owner
+	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)
 	fd.Expected, fd.Actual, fd.HasAddrs = exp, act, true
 	variable, touched, copyAt := ref.Variable, act, exp

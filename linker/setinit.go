@@ -51,7 +51,8 @@ func (f *File) checkSetInit(rc reloc, v uint64) {
 		fd := rules.New(rules.SetInitLost, f.Obj.Path,
 			"%s writes %#x into %s variable %s, but %s: %s holds %#x instead",
 			f.Obj.Arch.RelocName(rc.r.Type), v, k, variable, who, instances, before)
-		fd.Symbol, fd.Owner, fd.Reloc = variable, f.Name, f.Obj.RelocString(rc.t, rc.r)
+		fd.Symbol, fd.Owner = variable, f.Name
+		f.setReloc(&fd, rc.t, rc.r)
 		f.locate(&fd, rc.place)
 		fd.Expected, fd.Actual, fd.HasAddrs = v, before, true
 		f.l.report(fd)
@@ -92,7 +93,8 @@ func (f *File) checkPastEnd(rc reloc, act uint64) bool {
 		fd := rules.New(rules.SetRefPastEnd, f.Obj.Path,
 			"%s stores the end of %s (%#x, one past its last variable), which elf_relocaddr leaves at %#x: the module's copy of the set ends at %#x",
 			f.Obj.Arch.RelocName(rc.r.Type), k.SetName(), at, act, end)
-		fd.Symbol, fd.Owner, fd.Reloc = "__stop_"+k.SetName(), f.Name, f.Obj.RelocString(rc.t, rc.r)
+		fd.Symbol, fd.Owner = "__stop_"+k.SetName(), f.Name
+		f.setReloc(&fd, rc.t, rc.r)
 		f.locate(&fd, rc.place)
 		fd.Expected, fd.Actual, fd.HasAddrs = end, act, true
 		f.l.report(fd)

@@ -84,7 +84,8 @@ func (l *Linker) rejectedRelocations(f *File) {
 			fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
 				"relocation type %d (%s), symbol %s: this kernel linker rejects it (\"kldload: unexpected relocation type %d\"); the load stopped before reaching it",
 				r.Type, f.Obj.Arch.RelocName(r.Type), f.symName(t, r.Sym), r.Type)
-			fd.Symbol, fd.Reloc = f.symName(t, r.Sym), f.Obj.RelocString(t, r)
+			fd.Symbol = f.symName(t, r.Sym)
+			f.setReloc(&fd, t, r)
 			fd.Location = relocPlace(f.Obj, t, r)
 			l.report(fd)
 		}

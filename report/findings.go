@@ -30,16 +30,24 @@ type FindingJSON struct {
 	File     string `json:"file"`
 	// FileBase64 is the file's path, byte for byte, when it is not valid
 	// UTF-8 (JSON strings replace such bytes with U+FFFD in File).
-	FileBase64 string `json:"file_base64,omitempty"`
-	Symbol     string `json:"symbol,omitempty"`
-	Message    string `json:"message"`
-	Location   string `json:"location,omitempty"`
-	Reloc      string `json:"relocation,omitempty"`
-	Owner      string `json:"owner,omitempty"`
-	Expected   string `json:"expected,omitempty"`
-	Actual     string `json:"actual,omitempty"`
-	Source     string `json:"source,omitempty"` // file:line from DWARF
-	Lands      string `json:"lands,omitempty"`  // what VNET(x)/DPCPU(x) then touches
+	FileBase64 string          `json:"file_base64,omitempty"`
+	Symbol     string          `json:"symbol,omitempty"`
+	Message    string          `json:"message"`
+	Location   string          `json:"location,omitempty"`
+	Reloc      *RelocationJSON `json:"relocation,omitempty"`
+	Owner      string          `json:"owner,omitempty"`
+	Expected   string          `json:"expected,omitempty"`
+	Actual     string          `json:"actual,omitempty"`
+	Source     string          `json:"source,omitempty"` // file:line from DWARF
+	Lands      string          `json:"lands,omitempty"`  // what VNET(x)/DPCPU(x) then touches
+}
+
+// RelocationJSON is the relocation record of a finding.
+type RelocationJSON struct {
+	Offset string `json:"offset"` // where it patches, as the file lays it out
+	Type   string `json:"type"`
+	Symbol string `json:"symbol,omitempty"`
+	Addend string `json:"addend"` // signed hexadecimal
 }
 
 // NewCheck converts findings to the JSON document.
@@ -48,7 +56,10 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 	for _, f := range fs {
 		doc.Summary[f.Severity.String()]++
 		j := FindingJSON{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Symbol: f.Symbol,
-			Message: f.Message, Location: f.Location, Reloc: f.Reloc, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File)}
+			Message: f.Message, Location: f.Location, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File)}
+		if r := f.Relocation; r != nil {
+			j.Reloc = &RelocationJSON{Offset: hex(r.Offset), Type: r.Type, Symbol: r.Symbol, Addend: signedHex(r.Addend)}
+		}
 		if f.HasAddrs {
 			j.Expected, j.Actual = hex(f.Expected), hex(f.Actual)
 		}

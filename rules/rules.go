@@ -291,6 +291,8 @@ type Finding struct {
 	// the relocation, when there is one.
 	Location string
 	Reloc    string
+	// Relocation is Reloc's record, field by field, when there is one.
+	Relocation *Relocation
 	// Func and Offset are the function (or object, or section) of File
 	// holding the problem and the offset in it; Addr is that place's address
 	// in File as kobj lays it out (link address; ET_REL: image offset).
@@ -324,4 +326,15 @@ func New(id, file, format string, args ...any) Finding {
 		panic("rules: unknown rule " + id)
 	}
 	return Finding{Rule: id, Severity: r.Severity, File: file, Message: fmt.Sprintf(format, args...)}
+}
+
+// Relocation is the relocation record a finding is about: where it patches
+// (r_offset as the file lays it out), its type as debug/elf names it, its
+// symbol (empty for index 0) and its addend (the implicit one of a REL
+// record once read).
+type Relocation struct {
+	Offset uint64
+	Type   string
+	Symbol string
+	Addend int64
 }

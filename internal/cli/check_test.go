@@ -27,7 +27,7 @@ func TestCheckExitAndJSON(t *testing.T) {
 	}
 	var doc struct {
 		Profile  string
-		Findings []map[string]string
+		Findings []map[string]any
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
@@ -36,8 +36,13 @@ func TestCheckExitAndJSON(t *testing.T) {
 		t.Fatalf("%+v", doc)
 	}
 	for _, f := range doc.Findings {
+		// The relocation, field by field.
+		r, _ := f["relocation"].(map[string]any)
+		if typ, _ := r["type"].(string); !strings.HasPrefix(typ, "R_") || r["offset"] == nil || r["symbol"] != f["symbol"] {
+			t.Errorf("relocation %v of finding on %v", r, f["symbol"])
+		}
 		for _, k := range []string{"rule", "severity", "file", "symbol", "message", "expected", "actual", "lands"} {
-			if f[k] == "" {
+			if v, _ := f[k].(string); v == "" {
 				t.Errorf("finding lacks %q: %v", k, f)
 			}
 		}
