@@ -292,7 +292,7 @@ func (l *Linker) noSpace(f *File, k vdata.Kind, fn string, size uint64, sizeFmt 
 			fn, name, size, f.Obj.Path, free, k)
 	}
 	fd := rules.New(rules.ModspaceExhausted, f.Obj.Path, "%s", msg)
-	fd.Symbol = k.SetName()
+	fd.Set = k.SetName()
 	return l.fail(f, fd)
 }
 

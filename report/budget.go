@@ -45,7 +45,7 @@ func NewBudgets(l *linker.Linker) []Budget {
 			b.Used = append(b.Used, BudgetLine{Module: a.Owner, Bytes: a.Size})
 		}
 		for _, f := range l.Findings {
-			if f.Rule == rules.ModspaceExhausted && f.Symbol == k.SetName() {
+			if f.Rule == rules.ModspaceExhausted && f.Set == k.SetName() {
 				b.FirstMisfit, b.Message = filepath.Base(f.File), f.Message
 				break
 			}

@@ -32,6 +32,7 @@ type FindingJSON struct {
 	// UTF-8 (JSON strings replace such bytes with U+FFFD in File).
 	FileBase64 string          `json:"file_base64,omitempty"`
 	Symbol     string          `json:"symbol,omitempty"`
+	Set        string          `json:"set,omitempty"` // set_vnet or set_pcpu (modspace-exhausted)
 	Message    string          `json:"message"`
 	Location   string          `json:"location,omitempty"`
 	Reloc      *RelocationJSON `json:"relocation,omitempty"`
@@ -56,7 +57,7 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 	for _, f := range fs {
 		doc.Summary[f.Severity.String()]++
 		j := FindingJSON{Rule: f.Rule, Severity: f.Severity.String(), File: f.File, Symbol: f.Symbol,
-			Message: f.Message, Location: f.Location, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File)}
+			Message: f.Message, Location: f.Location, Owner: f.Owner, Lands: f.Lands, FileBase64: exactPath(f.File), Set: f.Set}
 		if r := f.Relocation; r != nil {
 			j.Reloc = &RelocationJSON{Offset: hex(r.Offset), Type: r.Type, Symbol: r.Symbol, Addend: signedHex(r.Addend)}
 		}

@@ -286,6 +286,7 @@ type Finding struct {
 	Severity Severity
 	File     string // the module (or kernel) file
 	Symbol   string // the variable or symbol concerned, if any
+	Set      string // the linker set concerned (set_vnet, set_pcpu), if any
 	Message  string
 	// Where the problem is: a function+offset or section+offset in File, and
 	// the relocation, when there is one.
