@@ -9,7 +9,9 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/kldcheck/kldcheck/hints"
 	"github.com/kldcheck/kldcheck/internal/testutil"
+	"github.com/kldcheck/kldcheck/kobj"
 )
 
 // schema compiles docs/schema/NAME.json (JSON Schema draft 2020-12).
@@ -107,5 +109,42 @@ func TestJSONSchemasStrict(t *testing.T) {
 		if s.Validate(inst) == nil {
 			t.Errorf("a changed document validates:\n%.300s", bad)
 		}
+	}
+}
+
+// boot's and hints' documents validate against their schemas on our boot
+// set and on a linker.hints our kldxref writer makes of a fixture tree.
+func TestJSONSchemasBootHints(t *testing.T) {
+	boot, hintsSchema := schema(t, "boot"), schema(t, "hints")
+	root := testutil.Root(t)
+	for _, arch := range []string{"amd64", "arm64"} {
+		dir := filepath.Join(root, "testdata", "tree-"+arch)
+		_, out, stderr := run("boot", "--format", "json", "--kernel", filepath.Join(dir, "kernel"), "-p", dir,
+			"--loader-conf", filepath.Join(root, "testdata", "boot", "loader.conf"), "--rc-conf", filepath.Join(root, "testdata", "boot", "rc.conf"))
+		if out == "" {
+			t.Fatalf("boot: %s", stderr)
+		}
+		validJSON(t, boot, arch+" boot", out)
+		tmp := t.TempDir()
+		var klds []hints.Kld
+		for _, m := range []string{"drm.ko", "i915kms.ko", "dataonly_a.ko"} {
+			f, err := kobj.Open(filepath.Join(dir, m))
+			if err != nil {
+				t.Fatal(err)
+			}
+			klds = append(klds, hints.Kld{Name: m, File: f})
+		}
+		data, _, err := hints.Index(klds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "linker.hints"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, out, stderr = run("hints", "--format", "json", tmp)
+		if out == "" {
+			t.Fatalf("hints: %s", stderr)
+		}
+		validJSON(t, hintsSchema, arch+" hints", out)
 	}
 }
