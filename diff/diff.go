@@ -65,8 +65,9 @@ func (c RefChange) String() string {
 
 // Count is a quantity in both builds.
 type Count struct {
-	Name     string
-	Old, New uint64
+	Name string `json:"name"`
+	Old  uint64 `json:"old"`
+	New  uint64 `json:"new"`
 }
 
 // Compare matches the modules of two scans and compares each pair.

@@ -148,3 +148,18 @@ func TestJSONSchemasBootHints(t *testing.T) {
 		validJSON(t, hintsSchema, arch+" hints", out)
 	}
 }
+
+// diff's document validates against its schema on two builds of the same
+// modules (lld 14 with and without relaxation) and on a build against itself.
+func TestJSONSchemaDiff(t *testing.T) {
+	s := schema(t, "diff")
+	root := testutil.Root(t)
+	relax, norelax := filepath.Join(root, "testdata", "arm64-lld14-relax"), filepath.Join(root, "testdata", "arm64-lld14-norelax")
+	for _, pair := range [][2]string{{relax, norelax}, {norelax, relax}, {relax, relax}} {
+		_, out, stderr := run("diff", "--format", "json", pair[0], pair[1])
+		if out == "" {
+			t.Fatalf("diff: %s", stderr)
+		}
+		validJSON(t, s, "diff "+filepath.Base(pair[0])+" "+filepath.Base(pair[1]), out)
+	}
+}
