@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -270,23 +272,32 @@ func newCheckCmd() *cobra.Command {
 }
 
 func newProfilesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "profiles",
+	var format string
+	cmd := &cobra.Command{
+		Use:   "profiles [--format text|json]",
 		Short: "List the kernel-linker profiles and what differs between them",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
+			if format == "json" {
+				return report.WriteDocument(w, "profiles", report.NewProfiles(profile.All()))
+			}
 			for _, p := range profile.All() {
 				fmt.Fprintf(w, "%-14s osreldate >= %-8d %s\n", p.Name, p.OSRelDate, p.Summary)
 				fmt.Fprintf(w, "%14s cross-module set fix %v, VNET module space %d, DPCPU module space %d, set size in %s, out-of-space message %v, i386 set padding %v, amd64 VNET copied after relocation %v\n",
 					"", p.CrossModuleSets, p.VNETModMin, p.DPCPUModMin, map[bool]string{true: "pointers", false: "bytes"}[p.SetSizeInPointers], p.ReportsNoSpace, p.I386SetPadding, p.ObjVNETPropagated)
-				for a, types := range p.Unsupported {
-					fmt.Fprintf(w, "%14s %s rejects %s\n", "", a, strings.Join(types, ", "))
+				for _, a := range slices.Sorted(maps.Keys(p.Unsupported)) {
+					fmt.Fprintf(w, "%14s %s rejects %s\n", "", a, strings.Join(p.Unsupported[a], ", "))
 				}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
 }
 
 // parsedBy returns the files a simulated kernel has read, by path.

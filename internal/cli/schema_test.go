@@ -56,6 +56,8 @@ func TestJSONSchemas(t *testing.T) {
 	info, calls := schema(t, "info"), schema(t, "calls")
 	_, out, _ := run("rules", "--format", "json")
 	validJSON(t, rulesSchema, "rules", out)
+	_, out, _ = run("profiles", "--format", "json")
+	validJSON(t, schema(t, "profiles"), "profiles", out)
 	dirs := map[string]bool{}
 	for _, fx := range testutil.Fixtures(t) {
 		dir := filepath.Dir(fx.Path)
