@@ -379,6 +379,19 @@ func (l *Linker) loadingChain(g *File) string {
 	return strings.Join(append(names, g.Name), " -> ")
 }
 
+// ModulePath returns the directories the linker searches for modules, in
+// order.
+func (l *Linker) ModulePath() []string { return append([]string(nil), l.opts.ModulePath...) }
+
+// KernelPath returns the kernel file the linker booted, "" for the
+// stand-in kernel.
+func (l *Linker) KernelPath() string {
+	if l.opts.Kernel == nil {
+		return ""
+	}
+	return l.opts.Kernel.Path
+}
+
 func (l *Linker) pathString() string {
 	if len(l.opts.ModulePath) == 0 {
 		return "an empty module path"

@@ -83,26 +83,38 @@ func WriteJSON(w io.Writer, doc any) error {
 // it changes when a field is renamed or removed, not when one is added.
 const SchemaVersion = 1
 
+// Inputs are what a command was given, as its JSON document records them:
+// its operands, and for the commands that simulate a kernel the kernel file
+// ("" for the stand-in), the profile and the module path used.
+type Inputs struct {
+	Args       []string `json:"args"`
+	Kernel     *string  `json:"kernel,omitempty"`
+	Profile    string   `json:"profile,omitempty"`
+	ModulePath []string `json:"module_path,omitempty"`
+}
+
 // WriteDocument writes the JSON document of a command, opened by what every
-// document carries: kldcheck_version, schema_version and the command.
-func WriteDocument(w io.Writer, command string, doc any) error {
+// document carries: kldcheck_version, schema_version, the command and its
+// inputs.
+func WriteDocument(w io.Writer, command string, in Inputs, doc any) error {
+	if in.Args == nil {
+		in.Args = []string{}
+	}
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
 	}
-	head, err := json.Marshal(map[string]any{"kldcheck_version": kldcheck.Version(), "schema_version": SchemaVersion, "command": command})
+	inputs, err := json.MarshalIndent(in, "  ", "  ")
 	if err != nil {
 		return err
 	}
-	// {"command":...,"kldcheck_version":...,"schema_version":1} spliced in
-	// before the document's own fields, one per line as the rest.
+	version, _ := json.Marshal(kldcheck.Version())
+	cmd, _ := json.Marshal(command)
+	// The header spliced in before the document's own fields, indented as
+	// the rest.
 	var b bytes.Buffer
-	b.WriteString("{\n")
-	var fields map[string]json.RawMessage
-	_ = json.Unmarshal(head, &fields)
-	for _, k := range []string{"kldcheck_version", "schema_version", "command"} {
-		fmt.Fprintf(&b, "  %q: %s,\n", k, fields[k])
-	}
+	fmt.Fprintf(&b, "{\n  \"kldcheck_version\": %s,\n  \"schema_version\": %d,\n  \"command\": %s,\n  \"inputs\": %s,\n",
+		version, SchemaVersion, cmd, inputs)
 	rest := bytes.TrimPrefix(body, []byte("{"))
 	rest = bytes.TrimLeft(rest, "\n")
 	if bytes.Equal(bytes.TrimSpace(rest), []byte("}")) { // an empty document

@@ -68,6 +68,15 @@ type DependInfo struct {
 	Max       int    `json:"max"`
 }
 
+// Paths returns the files' paths, as a document's inputs.
+func Paths(files []*kobj.File) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out
+}
+
 func hex(v uint64) string { return fmt.Sprintf("%#x", v) }
 
 // NewFileInfo summarises a parsed file.
@@ -110,7 +119,7 @@ func WriteInfoJSON(w io.Writer, files []*kobj.File) error {
 	for _, f := range files {
 		doc.Files = append(doc.Files, NewFileInfo(f))
 	}
-	return WriteDocument(w, "info", doc)
+	return WriteDocument(w, "info", Inputs{Args: Paths(files)}, doc)
 }
 
 // WriteInfoText writes a readable summary of each file.

@@ -47,7 +47,7 @@ func newBootCmd() *cobra.Command {
 				return err
 			}
 			budgets := report.NewBudgets(l)
-			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings, parsed: parsedBy(l),
+			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings, parsed: parsedBy(l), inputs: ptr(simInputs(cmd, l)),
 				json: func() any {
 					return struct {
 						report.Check

@@ -22,7 +22,7 @@ func newCallsCmd() *cobra.Command {
 				doc.Files = append(doc.Files, report.NewFileCalls(f, res))
 			}
 			if format == "json" {
-				return report.WriteDocument(w, "calls", doc)
+				return report.WriteDocument(w, "calls", report.Inputs{Args: report.Paths(files)}, doc)
 			}
 			return report.WriteCallsText(w, doc.Files)
 		})

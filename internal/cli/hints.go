@@ -29,7 +29,7 @@ func newHintsCmd() *cobra.Command {
 				return &exitError{ExitUsage, err}
 			}
 			if format == "json" {
-				return report.WriteDocument(cmd.OutOrStdout(), "hints", report.NewHints(f))
+				return report.WriteDocument(cmd.OutOrStdout(), "hints", report.Inputs{Args: args}, report.NewHints(f))
 			}
 			return report.WriteHintsText(cmd.OutOrStdout(), f)
 		},

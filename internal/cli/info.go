@@ -59,7 +59,7 @@ func newInfoCmd() *cobra.Command {
 				doc.Files = append(doc.Files, fd)
 			}
 			if format == "json" {
-				return report.WriteDocument(w, "info", doc)
+				return report.WriteDocument(w, "info", report.Inputs{Args: report.Paths(files)}, doc)
 			}
 			return report.WriteDetailText(w, files, doc)
 		})

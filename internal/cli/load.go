@@ -245,7 +245,7 @@ func newLoadCmd() *cobra.Command {
 			var err error
 			switch format {
 			case "json":
-				err = report.WriteDocument(cmd.OutOrStdout(), "load", report.NewLoad(l))
+				err = report.WriteDocument(cmd.OutOrStdout(), "load", simInputs(cmd, l), report.NewLoad(l))
 			case "html":
 				err = report.WriteLoadHTML(cmd.OutOrStdout(), l)
 			default:
@@ -264,7 +264,7 @@ func newCheckCmd() *cobra.Command {
 	var o outFlags
 	cmd := newSimCmd("check", "Simulate kldload and report what would fail or reach the wrong memory",
 		[]string{"text", "json", "sarif"}, func(cmd *cobra.Command, format string, l *linker.Linker) error {
-			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings,
+			return o.emit(cmd, findingsOut{format: format, profile: l.Profile.Name, findings: l.Findings, inputs: ptr(simInputs(cmd, l)),
 				json: func() any { return report.NewCheck(l.Profile.Name, l.Findings) }, parsed: parsedBy(l)})
 		})
 	o.add(cmd)
@@ -283,7 +283,7 @@ func newProfilesCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if format == "json" {
-				return report.WriteDocument(w, "profiles", report.NewProfiles(profile.All()))
+				return report.WriteDocument(w, "profiles", report.Inputs{}, report.NewProfiles(profile.All()))
 			}
 			for _, p := range profile.All() {
 				fmt.Fprintf(w, "%-14s osreldate >= %-8d %s\n", p.Name, p.OSRelDate, p.Summary)
@@ -309,3 +309,13 @@ func parsedBy(l *linker.Linker) func(string) *kobj.File {
 		return nil
 	}
 }
+
+// simInputs are the inputs of a command that simulated kernel l: its
+// operands, the kernel file ("" for the stand-in), the profile and the
+// module path.
+func simInputs(cmd *cobra.Command, l *linker.Linker) report.Inputs {
+	k := l.KernelPath()
+	return report.Inputs{Args: cmd.Flags().Args(), Kernel: &k, Profile: l.Profile.Name, ModulePath: l.ModulePath()}
+}
+
+func ptr[T any](v T) *T { return &v }

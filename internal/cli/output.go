@@ -34,8 +34,10 @@ func (o *outFlags) add(cmd *cobra.Command) {
 
 // findingsOut is what a findings command hands to emit.
 type findingsOut struct {
-	// command names the JSON document (check, scan, boot, diff).
+	// command names the JSON document (check, scan, boot, diff); inputs
+	// are what it was given (default: its operands).
 	command         string
+	inputs          *report.Inputs
 	format, profile string
 	findings        []rules.Finding
 	// json builds the JSON document; textTail, when set, writes what follows
@@ -69,7 +71,7 @@ func (o *outFlags) useColor(cmd *cobra.Command) (bool, error) {
 func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 	switch r.format {
 	case "json":
-		return report.WriteDocument(w, r.command, r.json())
+		return report.WriteDocument(w, r.command, *r.inputs, r.json())
 	case "sarif":
 		return report.WriteSARIF(w, r.profile, r.findings)
 	case "html":
@@ -92,6 +94,9 @@ func (o *outFlags) render(w io.Writer, r findingsOut, color bool) error {
 func (o *outFlags) emit(cmd *cobra.Command, r findingsOut) error {
 	if r.command == "" {
 		r.command = cmd.Name()
+	}
+	if r.inputs == nil {
+		r.inputs = &report.Inputs{Args: cmd.Flags().Args()}
 	}
 	gate, err := rules.ParseSeverity(o.failOn)
 	if err != nil {

@@ -22,7 +22,7 @@ func newRulesCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			switch format {
 			case "json":
-				return report.WriteDocument(w, "rules", report.NewRules(rules.All()))
+				return report.WriteDocument(w, "rules", report.Inputs{}, report.NewRules(rules.All()))
 			case "markdown":
 				_, err := io.WriteString(w, rules.Markdown())
 				return err

@@ -66,7 +66,8 @@ func newScanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.emit(cmd, findingsOut{format: format, profile: res.Profile.Name, findings: res.AllFindings(),
+			in := report.Inputs{Args: cmd.Flags().Args(), Kernel: &res.Kernel, Profile: res.Profile.Name, ModulePath: opts.Dirs}
+			return o.emit(cmd, findingsOut{format: format, profile: res.Profile.Name, findings: res.AllFindings(), inputs: &in,
 				json:     func() any { return report.NewScan(res) },
 				textTail: func(w io.Writer) error { return report.WriteScanSummary(w, res) },
 				html:     func(w io.Writer) error { return report.WriteScanHTML(w, res) }})
