@@ -228,6 +228,12 @@ func (f *File) check(rc reloc, s target) {
 			return // the synthetic kernel's variables are final
 		}
 		owner, act = s.owner, s.addr
+		if f.Obj.Arch.RelocaddrOnSymbols && rc.spec.Formula != arch.Sym {
+			// powerpc: S+A went through this file's elf_relocaddr too
+			// (elf32_machdep.c), which moves a reference to the file's own
+			// set even where elf_lookup did not: compare what that made of S.
+			act = f.relocaddr(s.addr+rc.addend) - rc.addend
+		}
 		varAddr = s.sym.Value
 		if owner.Obj.Type == elf.ET_REL && s.sym.InSection() {
 			varAddr += owner.Obj.Sections[s.sym.Section].Addr

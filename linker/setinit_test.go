@@ -83,3 +83,33 @@ func TestSetRefPastEnd(t *testing.T) {
 		}
 	}
 }
+
+// powerpc's elf_reloc passes S+A of ADDR32 and the like through
+// elf_relocaddr (elf32_machdep.c), so a module's references to its own set
+// variables are redirected even by a kernel without the 2011 cross-module
+// fix: built with EXPORT_SYMS=YES (symbol-based relocations), vnet_owner.ko
+// is clean under freebsd-8.2 and its references reach the master copies,
+// while vnet_user.ko's references to vnet_owner's variables are not moved
+// (the window is the user's own).
+func TestPowerPCRelocaddrOnSymbols(t *testing.T) {
+	l := simulate(t, "powerpc-exportsyms", "freebsd-8.2", "vnet_owner.ko")
+	if fs := byRule(l, rules.SetRefUnrelocated); len(fs) != 0 {
+		t.Errorf("vnet_owner.ko's own references flagged: %v", fs)
+	}
+	ok := 0
+	for _, f := range l.Files {
+		for _, r := range f.Refs {
+			if !r.OK() {
+				t.Errorf("reference %+v misses", r)
+			}
+			ok++
+		}
+	}
+	if ok < 4 {
+		t.Errorf("%d references to own set variables seen, want the 4 ADDR32 records", ok)
+	}
+	u := simulate(t, "powerpc-exportsyms", "freebsd-8.2", "vnet_owner.ko", "vnet_user.ko")
+	if fs := byRule(u, rules.SetRefUnrelocated); len(fs) == 0 {
+		t.Error("vnet_user.ko's cross-module references pass under freebsd-8.2")
+	}
+}

@@ -278,6 +278,15 @@ build_config arm64-lld14-relax-exportsyms aarch64-unknown-freebsd14.0 aarch64elf
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
 	"" "" "$LLD14_MODULES"
 
+# powerpc with EXPORT_SYMS=YES: references to the module's own set
+# variables stay symbol-based (R_PPC_ADDR32), and powerpc's elf_reloc passes
+# S+A through elf_relocaddr too (elf32_machdep.c), which redirects them even
+# on kernels without the 2011 cross-module fix.
+build_config powerpc-exportsyms powerpc-unknown-freebsd14.0 elf32ppc_fbsd "$LLD16" \
+	"-fPIC -msecure-plt -mlongcall -fno-omit-frame-pointer" \
+	"-msecure-plt -mlongcall -fno-omit-frame-pointer" \
+	"" "" "vnet_local vnet_owner vnet_user"
+
 # A small tree for scan: amd64 with kmod.mk's amd64 section merging, and
 # arm64 linked by lld 14 without --no-relax (relaxdep.ko's relaxed reference).
 build_tree tree-amd64 x86_64-unknown-freebsd14.0 elf_x86_64_fbsd "$LLD16" \
