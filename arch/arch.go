@@ -80,6 +80,10 @@ type Arch struct {
 	// RelocaddrOnSymbols is true where the kernel linker also passes
 	// symbol-based results through elf_relocaddr (powerpc's elf32_machdep.c).
 	RelocaddrOnSymbols bool
+	// LookupIgnored lists relocation types whose failed symbol lookup the
+	// kernel's elf_reloc ignores: the load goes on with the place unset
+	// (powerpc64's R_PPC64_JMP_SLOT, elf64_machdep.c, 15-CURRENT).
+	LookupIgnored []uint32
 	// Relocs lists the relocation types the kernel linker handles.
 	Relocs []Reloc
 	// typeName spells a relocation type the way Go's debug/elf does; names

@@ -20,6 +20,7 @@ var POWERPC64 = register(&Arch{
 	Name: "powerpc64", Class: elf.ELFCLASS64, Data: elf.ELFDATA2MSB, Machine: elf.EM_PPC64,
 	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8,
 	typeName: powerpc64Name, Relocs: powerpc64Relocs,
+	LookupIgnored: []uint32{uint32(elf.R_PPC64_JMP_SLOT)},
 })
 
 // POWERPC64LE is little-endian 64-bit PowerPC, otherwise as POWERPC64.
@@ -27,4 +28,5 @@ var POWERPC64LE = register(&Arch{
 	Name: "powerpc64le", Class: elf.ELFCLASS64, Data: elf.ELFDATA2LSB, Machine: elf.EM_PPC64,
 	ModuleType: elf.ET_DYN, RELA: true, PtrSize: 8, FirstRelease: 1300000, // FreeBSD 13.0
 	typeName: powerpc64Name, Relocs: powerpc64Relocs,
+	LookupIgnored: []uint32{uint32(elf.R_PPC64_JMP_SLOT)},
 })

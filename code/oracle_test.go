@@ -17,7 +17,7 @@ type objCall struct {
 }
 
 var (
-	reObjTarget = regexp.MustCompile(`^0x([0-9a-f]+) <([^>]+)>`)
+	reObjTarget = regexp.MustCompile(`(?:^|, )0x([0-9a-f]+) <([^>]+)>`) // the target, after any BO, BI operands (bcl 20, 31, ...)
 	armCond     = "(eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)?"
 	reCallMn    = map[string]*regexp.Regexp{
 		"i386":    regexp.MustCompile(`^calll$`),

@@ -3,6 +3,7 @@ package linker
 import (
 	"debug/elf"
 	"fmt"
+	"slices"
 
 	"github.com/kldcheck/kldcheck/arch"
 	"github.com/kldcheck/kldcheck/kobj"
@@ -154,6 +155,17 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 	syms := f.Obj.SymbolsOf(t)
 	dyn := len(syms) > 0 && len(f.Obj.DynSymbols) > 0 && &syms[0] == &f.Obj.DynSymbols[0]
 	s, err := f.remembered(dyn, len(syms), r.Sym, func() (target, error) { return f.elfLookup(t, r.Sym) })
+	if err != nil && slices.Contains(f.Obj.Arch.LookupIgnored, r.Type) {
+		// The kernel goes on; the slot keeps what it held.
+		name := f.symName(t, r.Sym)
+		fd := rules.New(rules.UnresolvedSlot, f.Obj.Path, "%s for %s: symbol %s undefined, but the load goes on with the slot unset",
+			f.Obj.Arch.RelocName(r.Type), name, name)
+		fd.Symbol = name
+		f.setReloc(&fd, t, r)
+		f.locate(&fd, rc.place)
+		f.l.report(fd)
+		return nil
+	}
 	if err != nil {
 		return f.undefined(rc, f.symName(t, r.Sym), "link_elf")
 	}

@@ -113,3 +113,23 @@ func TestPowerPCRelocaddrOnSymbols(t *testing.T) {
 		t.Error("vnet_user.ko's cross-module references pass under freebsd-8.2")
 	}
 }
+
+// powerpc64's elf_reloc ignores a failed R_PPC64_JMP_SLOT lookup: undef.ko
+// built without -mlongcall (its call to no_such_kernel_function goes
+// through the PLT) loads, with an unresolved-slot warning, where other
+// architectures refuse it.
+func TestPowerPC64UnresolvedSlot(t *testing.T) {
+	l := simulate(t, "powerpc64-plt", "freebsd-14", "undef.ko")
+	fs := byRule(l, rules.UnresolvedSlot)
+	if len(fs) != 1 || fs[0].Symbol != "no_such_kernel_function" || fs[0].Severity != rules.Warning {
+		t.Errorf("findings %v, want one unresolved-slot warning", l.Findings)
+	}
+	if len(byRule(l, rules.UndefinedSymbol)) != 0 || len(l.Failed) != 0 {
+		t.Errorf("the load was refused: %v", l.Failed)
+	}
+	// With -mlongcall (powerpc64's kmod.mk flags) the call is an ADDR64
+	// record, whose failed lookup does refuse the load.
+	if len(byRule(simulate(t, "powerpc64", "freebsd-14", "undef.ko"), rules.UndefinedSymbol)) != 1 {
+		t.Error("powerpc64 (-mlongcall) undef.ko: no undefined-symbol")
+	}
+}

@@ -75,6 +75,7 @@ const (
 	ForeignArch           = "foreign-arch"
 	SetInitLost           = "set-init-lost"
 	SetRefPastEnd         = "set-ref-past-end"
+	UnresolvedSlot        = "unresolved-slot"
 )
 
 var catalogue = []Rule{
@@ -163,6 +164,14 @@ var catalogue = []Rule{
 		Source: "sys/kern/link_elf.c elf_relocaddr (start <= x < stop); r348808 padded i386 sets against it (sys/conf/ldscript.kmod.i386)",
 		Fix: "bound loops by the last element (&a[n - 1]) or by an index, or compute the end at run time from the start plus the size; " +
 			"a linker script padding the set, as sys/conf/ldscript.kmod.i386 does, keeps the end inside",
+	},
+	{
+		ID: UnresolvedSlot, Severity: Warning,
+		Summary: "a PLT slot's symbol is defined nowhere, and the kernel loads the module anyway with the slot unset",
+		Kernel: "powerpc64's elf_reloc ignores the failed lookup of an R_PPC64_JMP_SLOT: kldload succeeds, and the first call " +
+			"through the slot jumps to whatever the slot holds (\"Fatal trap\" at the call, not at kldload)",
+		Source: "sys/powerpc/powerpc/elf64_machdep.c elf_reloc_internal (R_PPC_JMP_SLOT: the lookup's result is not checked)",
+		Fix:    "build against the kernel the module runs on, add the MODULE_DEPEND on the module that defines the symbol, or stop calling it",
 	},
 	{
 		ID: DependencyCycle, Severity: Error,

@@ -287,6 +287,12 @@ build_config powerpc-exportsyms powerpc-unknown-freebsd14.0 elf32ppc_fbsd "$LLD1
 	"-msecure-plt -mlongcall -fno-omit-frame-pointer" \
 	"" "" "vnet_local vnet_owner vnet_user"
 
+# powerpc64 without -mlongcall: calls to the kernel go through the PLT
+# (R_PPC64_JMP_SLOT), whose failed lookup elf64_machdep.c ignores.
+build_config powerpc64-plt powerpc64-unknown-freebsd14.0 elf64ppc_fbsd "$LLD16" \
+	"-fPIC -fno-omit-frame-pointer" "-fno-omit-frame-pointer" \
+	"--no-toc-optimize" "" "undef vnet_owner"
+
 # A small tree for scan: amd64 with kmod.mk's amd64 section merging, and
 # arm64 linked by lld 14 without --no-relax (relaxdep.ko's relaxed reference).
 build_tree tree-amd64 x86_64-unknown-freebsd14.0 elf_x86_64_fbsd "$LLD16" \
