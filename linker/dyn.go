@@ -252,7 +252,7 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 	if w.Stop < w.Start {
 		fd := rules.New(rules.SetPadding, o.Path,
 			"Kernel module '%s' must be recompiled with linker script: __stop_%s (%#x) lies before __start_%s (%#x)",
-			f.Name, k.SetName(), w.Stop, k.SetName(), w.Start)
+			f.Obj.Path, k.SetName(), w.Stop, k.SetName(), w.Start)
 		fd.Symbol = k.SetName()
 		return l.fail(f, fd)
 	}
@@ -268,14 +268,14 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 		if size < 4 {
 			fd := rules.New(rules.SetPadding, o.Path,
 				"Kernel module '%s' must be recompiled with linker script: its %s is %d bytes, too small to end in the 4-byte padding word %#x that sys/conf/ldscript.kmod.i386 appends",
-				f.Name, k.SetName(), size, lsPadding)
+				f.Obj.Path, k.SetName(), size, lsPadding)
 			fd.Symbol = k.SetName()
 			return l.fail(f, fd)
 		}
 		if pad, _ := f.read(w.Stop-4, 4); pad != lsPadding {
 			fd := rules.New(rules.SetPadding, o.Path,
 				"Kernel module '%s' must be recompiled with linker script, invalid padding %s (%s): the last word of %s should be the padding word %#x that sys/conf/ldscript.kmod.i386 appends, and is %#x",
-				f.Name, cAltHex04(pad), cAltHex04(lsPadding), k.SetName(), lsPadding, pad)
+				f.Obj.Path, cAltHex04(pad), cAltHex04(lsPadding), k.SetName(), lsPadding, pad)
 			fd.Symbol = k.SetName()
 			return l.fail(f, fd)
 		}

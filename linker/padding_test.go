@@ -32,7 +32,8 @@ func TestI386SetPadding(t *testing.T) {
 		t.Fatal("fixture has no set_vnet")
 	}
 	copy(b[s.Offset+s.Size-4:], []byte{0, 0, 0, 0})
-	mod, err := kobj.Parse("nopad.ko", b)
+	// The kernel names the file by the path it loaded (ef->lf.pathname).
+	mod, err := kobj.Parse("/boot/modules/nopad.ko", b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +41,11 @@ func TestI386SetPadding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.LoadAll([]string{"nopad.ko"}); err != nil {
+	if err := l.LoadAll([]string{"/boot/modules/nopad.ko"}); err != nil {
 		t.Fatal(err)
 	}
 	fs := byRule(l, rules.SetPadding)
-	want := "Kernel module 'nopad.ko' must be recompiled with linker script, invalid padding 0000 (0x90909090): " +
+	want := "Kernel module '/boot/modules/nopad.ko' must be recompiled with linker script, invalid padding 0000 (0x90909090): " +
 		"the last word of set_vnet should be the padding word 0x90909090"
 	if len(fs) != 1 || !strings.HasPrefix(fs[0].Message, want) || fs[0].Symbol != "set_vnet" {
 		t.Errorf("findings %v, want one set-padding starting %q", l.Findings, want)
