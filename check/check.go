@@ -12,7 +12,6 @@ package check
 
 import (
 	"path/filepath"
-	"sort"
 
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
@@ -79,17 +78,13 @@ func Modules(opts Options, modules ...string) (*Result, error) {
 	if len(lo.ModulePath) == 0 {
 		seen := map[string]bool{}
 		for _, m := range modules {
-			if d := dirOf(m); !seen[d] {
+			if d := filepath.Dir(m); !seen[d] {
 				seen[d] = true
 				lo.ModulePath = append(lo.ModulePath, d)
 			}
 		}
 	}
-	lo.Hints = linker.Hints{}
-	lo.IndexDir = linker.IndexDirWith(lo.Hints, kobj.Open)
-	for _, d := range lo.ModulePath {
-		_ = lo.Hints.ReadHints(d, nil) // an unreadable hints file: the kernel ignores it too
-	}
+	lo.UseModulePathHints(nil) // an unusable hints file: the kernel ignores it too
 	var err error
 	if lo.Profile, err = chooseProfile(opts.Profile, lo.Kernel); err != nil {
 		return nil, err
@@ -108,20 +103,8 @@ func Modules(opts Options, modules ...string) (*Result, error) {
 		named[p] = f
 		paths = append(paths, p)
 	}
-	lo.Open = func(p string) (*kobj.File, error) {
-		if f, ok := named[p]; ok {
-			return f, nil
-		}
-		return kobj.Open(p)
-	}
-	byPath := append([]string(nil), paths...)
-	sort.Strings(byPath)
-	lo.DefinedElsewhere = linker.Definers(byPath, named, lo.Profile.LeakLocals)
-	l, err := linker.New(lo)
+	l, err := linker.LoadNamed(lo, paths, named)
 	if err != nil {
-		return nil, err
-	}
-	if err := l.LoadAll(paths); err != nil {
 		return nil, err
 	}
 	res := &Result{Profile: l.Profile.Name, Findings: l.Findings}
@@ -144,10 +127,8 @@ func chooseProfile(name string, kernel *kobj.File) (*profile.Profile, error) {
 		p, _, err := profile.Resolve(name)
 		return p, err
 	}
-	if kernel != nil && kernel.OSRelDate != 0 {
-		return profile.ForOSRelDate(kernel.OSRelDate), nil
+	if kernel != nil {
+		return profile.ForKernel(kernel.OSRelDate), nil
 	}
 	return profile.Newest(), nil
 }
-
-func dirOf(p string) string { return filepath.Dir(p) }

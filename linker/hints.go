@@ -126,3 +126,27 @@ func HasHintsFile(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, "linker.hints"))
 	return err == nil
 }
+
+// UseModulePathHints gives o the linker.hints of each module-path
+// directory, read in the kernel's byte order (either without a kernel), and
+// indexes a directory without one, when a module is found nowhere, as
+// kldxref would (IndexDirWith, with o.Open when set). A hints file that
+// cannot be used is passed to unusable (may be nil) and left out, as the
+// kernel ignores it.
+func (o *Options) UseModulePathHints(unusable func(error)) {
+	o.Hints = Hints{}
+	open := o.Open
+	if open == nil {
+		open = kobj.Open
+	}
+	o.IndexDir = IndexDirWith(o.Hints, open)
+	var bo binary.ByteOrder
+	if o.Kernel != nil {
+		bo = o.Kernel.Arch.ByteOrder()
+	}
+	for _, d := range o.ModulePath {
+		if err := o.Hints.ReadHints(d, bo); err != nil && unusable != nil {
+			unusable(err)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kldcheck/kldcheck/arch"
@@ -309,6 +310,34 @@ func (l *Linker) fail(f *File, fd rules.Finding) error {
 
 // report records a finding that does not stop the load.
 func (l *Linker) report(fd rules.Finding) { l.Findings = append(l.Findings, fd) }
+
+// LoadNamed boots a kernel with opts and loads paths in turn (LoadAll).
+// files holds their parses by path: the linker takes them from there before
+// it reads any other file, and an undefined symbol one of them defines is an
+// undeclared dependency whatever their order (Definers, over the paths
+// sorted). It is what kldcheck check and check.Modules do.
+func LoadNamed(opts Options, paths []string, files map[string]*kobj.File) (*Linker, error) {
+	open := opts.Open
+	if open == nil {
+		open = kobj.Open
+	}
+	opts.Open = func(p string) (*kobj.File, error) {
+		if f, ok := files[p]; ok {
+			return f, nil
+		}
+		return open(p)
+	}
+	byPath := slices.Sorted(slices.Values(paths))
+	opts.DefinedElsewhere = Definers(byPath, files, opts.Profile.LeakLocals)
+	l, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.LoadAll(paths); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
 
 // LoadAll loads each module in turn, as successive kldload(8) calls would. A
 // load the kernel refuses is recorded in Findings and the next file is still

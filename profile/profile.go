@@ -204,6 +204,15 @@ const (
 
 var reRelease = regexp.MustCompile(`^(?:freebsd[- ]?)?(\d+)(?:\.(\d+))?(?:-(?:release|stable|current|beta\d*|rc\d*|alpha\d*)(?:-p\d+)?)?$`)
 
+// ForKernel returns the profile of a kernel of that osreldate, the newest
+// when it is unknown (0).
+func ForKernel(osreldate int) *Profile {
+	if osreldate == 0 {
+		return Newest()
+	}
+	return ForOSRelDate(osreldate)
+}
+
 // ForOSRelDate returns the newest profile whose OSRelDate is not later than
 // osreldate (the oldest for anything older).
 func ForOSRelDate(osreldate int) *Profile {

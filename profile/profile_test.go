@@ -56,3 +56,11 @@ func TestAcceptsPerRelease(t *testing.T) {
 		}
 	}
 }
+
+// A kernel of unknown osreldate gets the newest profile, a known one the
+// profile of its release line.
+func TestForKernel(t *testing.T) {
+	if ForKernel(0) != Newest() || ForKernel(1201517).Name != "freebsd-12.1" || ForKernel(802000).Name != "freebsd-8.2" {
+		t.Errorf("ForKernel: %s %s %s", ForKernel(0).Name, ForKernel(1201517).Name, ForKernel(802000).Name)
+	}
+}

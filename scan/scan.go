@@ -128,10 +128,11 @@ func Run(opts Options) (*Result, error) {
 	}
 	res.Profile = opts.Profile
 	if res.Profile == nil {
-		res.Profile = profile.Newest()
-		if kernel != nil && kernel.OSRelDate != 0 {
-			res.Profile = profile.ForOSRelDate(kernel.OSRelDate)
+		osreldate := 0
+		if kernel != nil {
+			osreldate = kernel.OSRelDate
 		}
+		res.Profile = profile.ForKernel(osreldate)
 	}
 	jobs := opts.Jobs
 	if jobs <= 0 {

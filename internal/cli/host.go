@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -70,8 +69,8 @@ func chooseProfile(arg string, kernel *kobj.File, archs []*arch.Arch, stderr io.
 			fmt.Fprintf(stderr, "kldcheck: note: %s\n", note)
 		}
 		return p, nil
-	case kernel != nil && kernel.OSRelDate != 0:
-		return profile.ForOSRelDate(kernel.OSRelDate), nil
+	case kernel != nil:
+		return profile.ForKernel(kernel.OSRelDate), nil
 	}
 	return profile.Newest(), nil
 }
@@ -80,17 +79,7 @@ func chooseProfile(arg string, kernel *kobj.File, archs []*arch.Arch, stderr io.
 // unreadable one is said on stderr and left out), and indexes the
 // directories without one when a module is not found, as kldxref would.
 func readHints(opts *linker.Options, stderr io.Writer) {
-	opts.Hints = linker.Hints{}
-	opts.IndexDir = linker.IndexDirWith(opts.Hints, kobj.Open)
-	var bo binary.ByteOrder // the kernel reads the file in its own order
-	if opts.Kernel != nil {
-		bo = opts.Kernel.Arch.ByteOrder()
-	}
-	for _, d := range opts.ModulePath {
-		if err := opts.Hints.ReadHints(d, bo); err != nil {
-			fmt.Fprintf(stderr, "kldcheck: note: %v: not used\n", err)
-		}
-	}
+	opts.UseModulePathHints(func(err error) { fmt.Fprintf(stderr, "kldcheck: note: %v: not used\n", err) })
 }
 
 // scanProfile is --profile for scan and diff: the profile (a note on

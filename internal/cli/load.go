@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -103,22 +102,10 @@ func (s *simFlags) simulate(modules []string) (*linker.Linker, error) {
 	if opts.Profile, err = chooseProfile(s.profile, opts.Kernel, archs, s.stderr); err != nil {
 		return nil, err
 	}
-	opts.Open = func(p string) (*kobj.File, error) {
-		if f, ok := named[p]; ok {
-			return f, nil
-		}
-		return kobj.Open(p)
-	}
-	byPath := append([]string(nil), paths...)
-	sort.Strings(byPath)
-	opts.DefinedElsewhere = linker.Definers(byPath, named, opts.Profile.LeakLocals)
-	l, err := linker.New(opts)
+	l, err := linker.LoadNamed(opts, paths, named)
 	if err != nil {
-		return nil, &exitError{ExitUsage, err}
-	}
-	if err := l.LoadAll(paths); err != nil {
 		var ke *kobj.Error
-		if errors.As(err, &ke) {
+		if errors.As(err, &ke) { // a bad kernel or module file
 			return nil, &exitError{ExitUsage, err}
 		}
 		return nil, err
