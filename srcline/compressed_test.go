@@ -1,7 +1,6 @@
 package srcline
 
 import (
-	"bytes"
 	"debug/elf"
 	"encoding/binary"
 	"os"
@@ -77,20 +76,7 @@ func TestCompressedDWARF(t *testing.T) {
 // naming the section, and no source lines, rather than gigabytes.
 func TestCompressedDWARFBomb(t *testing.T) {
 	path := filepath.Join(testutil.Root(t), "testdata", "arm64-gz", "vnet_static.ko")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ef, err := elf.NewFile(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := ef.Section(".debug_info")
-	if info == nil || info.Flags&elf.SHF_COMPRESSED == 0 {
-		t.Fatal("no compressed .debug_info")
-	}
-	// Elf64_Chdr: ch_type, ch_reserved, then ch_size.
-	binary.LittleEndian.PutUint64(data[info.Offset+8:], 1<<30)
+	data := testutil.DWARFBomb(t, 1<<30)
 	mod, err := kobj.Parse(path, data)
 	if err != nil {
 		t.Fatal(err)

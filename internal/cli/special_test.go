@@ -3,9 +3,6 @@
 package cli
 
 import (
-	"bytes"
-	"debug/elf"
-	"encoding/binary"
 	"fmt"
 	"net"
 	"os"
@@ -198,17 +195,7 @@ func TestTooLargeRefused(t *testing.T) {
 // findings come without source lines, a note on stderr says why, and
 // nothing is inflated.
 func TestCheckDWARFBomb(t *testing.T) {
-	src := filepath.Join(testutil.Root(t), "testdata", "arm64-gz", "vnet_static.ko")
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ef, err := elf.NewFile(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := ef.Section(".debug_info")
-	binary.LittleEndian.PutUint64(data[info.Offset+8:], 1<<30) // Elf64_Chdr ch_size
+	data := testutil.DWARFBomb(t, 1<<30)
 	p := filepath.Join(t.TempDir(), "bomb.ko")
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
