@@ -64,13 +64,12 @@ func listModules(dirs []string, recursive bool) (*listing, error) {
 			addDir(d)
 		}
 		for _, e := range ents {
-			p := filepath.Join(d, e.name)
 			if e.why != "" {
-				ls.bad[filepath.Clean(p)] = e.why
-				found = append(found, foundFile{path: filepath.Clean(p)})
+				ls.bad[e.path] = e.why
+				found = append(found, foundFile{path: e.path})
 				continue
 			}
-			add(p, e.link, e.st)
+			add(e.path, e.link, e.st)
 		}
 		return nil
 	}
@@ -118,11 +117,12 @@ func listModules(dirs []string, recursive bool) (*listing, error) {
 }
 
 // foundFile is a *.ko name listed: a regular file, or a link to one (st
-// is the file's), or a bad entry (st nil).
+// is the file's), or a bad entry (st nil; why says what it is).
 type foundFile struct {
 	path string
 	link bool
 	st   fs.FileInfo
+	why  string
 }
 
 // sameFiles returns the paths to check in listing order: every bad entry
@@ -168,63 +168,53 @@ func (ls *listing) chosen(f foundFile, found []foundFile, cands []int) string {
 	return first
 }
 
-// moduleEntry is a *.ko name of a directory: a regular file, a link to one
-// (st is the file's), or why it cannot be a module.
-type moduleEntry struct {
-	name string
-	link bool
-	st   fs.FileInfo
-	why  string
-}
-
 // moduleEntries lists the *.ko names of one directory, sorted, with what
 // each is.
-func moduleEntries(d string) ([]moduleEntry, error) {
+func moduleEntries(d string) ([]foundFile, error) {
 	ents, err := os.ReadDir(d)
 	if err != nil {
 		return nil, &kobj.Error{Path: d, Msg: unwrap(err)}
 	}
-	var out []moduleEntry
+	var out []foundFile
 	for _, e := range ents {
-		n := e.Name()
-		if !isModuleName(n) {
+		if !isModuleName(e.Name()) {
 			continue
 		}
-		p := filepath.Join(d, n)
+		p := filepath.Clean(filepath.Join(d, e.Name()))
 		switch t := e.Type(); {
 		case t.IsRegular():
 			st, err := e.Info()
 			if err != nil {
-				out = append(out, moduleEntry{name: n, why: unwrap(err)})
+				out = append(out, foundFile{path: p, why: unwrap(err)})
 				continue
 			}
-			out = append(out, moduleEntry{name: n, st: st})
+			out = append(out, foundFile{path: p, st: st})
 		case t&fs.ModeSymlink != 0:
-			out = append(out, linkEntry(p, n))
+			out = append(out, linkEntry(p))
 		case t.IsDir():
 			// A directory named *.ko is walked with -r, not a module.
 		default:
-			out = append(out, moduleEntry{name: n, why: "is " + regfile.Describe(t) + ", not a regular file"})
+			out = append(out, foundFile{path: p, why: "is " + regfile.Describe(t) + ", not a regular file"})
 		}
 	}
 	return out, nil
 }
 
-// linkEntry follows the symbolic link p (named n in its directory).
-func linkEntry(p, n string) moduleEntry {
+// linkEntry follows the symbolic link p.
+func linkEntry(p string) foundFile {
 	target, _ := os.Readlink(p)
 	st, err := os.Stat(p)
 	switch {
 	case err != nil && errors.Is(err, fs.ErrNotExist):
-		return moduleEntry{name: n, why: "dangling symbolic link to " + target}
+		return foundFile{path: p, why: "dangling symbolic link to " + target}
 	case err != nil:
-		return moduleEntry{name: n, why: "symbolic link to " + target + ": " + unwrap(err)}
+		return foundFile{path: p, why: "symbolic link to " + target + ": " + unwrap(err)}
 	case st.IsDir():
-		return moduleEntry{name: n, why: "symbolic link to the directory " + target + ", not a module"}
+		return foundFile{path: p, why: "symbolic link to the directory " + target + ", not a module"}
 	case !st.Mode().IsRegular():
-		return moduleEntry{name: n, why: "symbolic link to " + target + ", " + regfile.Describe(st.Mode()) + ", not a regular file"}
+		return foundFile{path: p, why: "symbolic link to " + target + ", " + regfile.Describe(st.Mode()) + ", not a regular file"}
 	}
-	return moduleEntry{name: n, link: true, st: st}
+	return foundFile{path: p, link: true, st: st}
 }
 
 // nestedModules reports whether a module lies anywhere below the
