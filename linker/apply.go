@@ -169,6 +169,12 @@ func (f *File) symName(t *kobj.RelocTable, idx uint32) string {
 	return "(null)"
 }
 
+// relocaddrOnSymbol reports a symbol-based record whose S+A the kernel also
+// passes through elf_relocaddr (powerpc's elf32_machdep.c).
+func (f *File) relocaddrOnSymbol(rc reloc) bool {
+	return f.Obj.Arch.RelocaddrOnSymbols && (rc.spec.Formula == arch.Abs || rc.spec.Formula == arch.Insn)
+}
+
 // compute applies one record: S comes from lookup (symbol-based formulas),
 // relocaddr is elf_relocaddr of this file. It writes the value into the image
 // and, when the value designates a set variable, records a Ref.
@@ -191,7 +197,7 @@ func (f *File) compute(rc reloc, s target) {
 	case arch.Insn:
 		v = s.addr + a
 	}
-	if f.Obj.Arch.RelocaddrOnSymbols && (rc.spec.Formula == arch.Abs || rc.spec.Formula == arch.Insn) {
+	if f.relocaddrOnSymbol(rc) {
 		v = f.relocaddr(v)
 	}
 	if rc.spec.Size > 0 {
@@ -228,10 +234,10 @@ func (f *File) check(rc reloc, s target) {
 			return // the synthetic kernel's variables are final
 		}
 		owner, act = s.owner, s.addr
-		if f.Obj.Arch.RelocaddrOnSymbols && rc.spec.Formula != arch.Sym {
-			// powerpc: S+A went through this file's elf_relocaddr too
-			// (elf32_machdep.c), which moves a reference to the file's own
-			// set even where elf_lookup did not: compare what that made of S.
+		if f.relocaddrOnSymbol(rc) {
+			// S+A went through this file's elf_relocaddr too, which moves
+			// a reference to the file's own set even where elf_lookup did
+			// not: compare what that made of S.
 			act = f.relocaddr(s.addr+rc.addend) - rc.addend
 		}
 		varAddr = s.sym.Value
