@@ -29,7 +29,7 @@ func TestDependencyBlame(t *testing.T) {
 	c.files[owner] = e
 	h := linker.Hints{}
 	h.Add("vnet_owner", 1, owner)
-	m, _ := checkOne(user, kernel, profile.Newest(), []string{d}, h, c, nil, nil, nil, nil, false)
+	m, _ := checkOne(user, linker.Options{Profile: profile.Newest(), Kernel: kernel, ModulePath: []string{d}, Hints: h, Open: c.open}, false)
 	var got []string
 	for _, fd := range m.Findings {
 		got = append(got, fd.Rule)

@@ -209,16 +209,17 @@ func Run(opts Options) (*Result, error) {
 		}
 	}
 	// A directory with linker.hints is searched through it alone, as the
-	// kernel does: a module it does not list is found only as NAME.ko.
+	// kernel does: a module it does not list is found only as NAME.ko. The
+	// kernel reads the file in its own byte order.
+	var hintsOrder binary.ByteOrder
+	if kernel != nil {
+		hintsOrder = kernel.Arch.ByteOrder()
+	}
 	for _, d := range modulePath {
 		if !withHints[d] {
 			continue
 		}
-		var bo binary.ByteOrder
-		if kernel != nil {
-			bo = kernel.Arch.ByteOrder()
-		}
-		if err := hints.ReadHints(d, bo); err != nil {
+		if err := hints.ReadHints(d, hintsOrder); err != nil {
 			res.Findings = append(res.Findings, rules.New(rules.BadFile, filepath.Join(d, "linker.hints"), "%s", unwrap(err)))
 		}
 	}
@@ -243,13 +244,16 @@ func Run(opts Options) (*Result, error) {
 		tree[fd.File] = append(tree[fd.File], fd)
 	}
 
+	// What every module's simulated kernel is booted with.
+	kernelOpts := linker.Options{Profile: res.Profile, Kernel: kernel, ModulePath: modulePath, Hints: hints, Open: cache.open,
+		DefinedElsewhere: exported, ForeignProviders: foreign, Refused: refused, Outcomes: outcomes}
 	out := make([]Module, len(good))
 	assumed := make([]map[string]*linker.Assumed, len(good))
 	var mu sync.Mutex
 	done := 0
 	parallel(len(good), jobs, func(j int) {
 		i := order[j]
-		out[i], assumed[i] = checkOne(good[i], kernel, res.Profile, modulePath, hints, cache, outcomes, exported, foreign, refused, opts.References)
+		out[i], assumed[i] = checkOne(good[i], kernelOpts, opts.References)
 		if opts.Progress != nil {
 			mu.Lock()
 			done++
@@ -318,16 +322,15 @@ func parallel(n, jobs int, fn func(i int)) {
 	wg.Wait()
 }
 
-// checkOne loads one module with its dependencies into a fresh kernel and
-// keeps the findings about that module itself (a dependency's own problems
+// checkOne loads one module with its dependencies into a fresh kernel booted
+// with opts and keeps the findings about that module itself (a dependency's own problems
 // are reported when it is checked).
 //
 // It also returns the modules depended on that no file provides (without a
 // kernel), with the files depending on them.
-func checkOne(path string, kernel *kobj.File, p *profile.Profile, dirs []string, hints linker.Hints, c *cache, oc *linker.Outcomes, exported func(string) string, foreign, refused map[string]string, refs bool) (Module, map[string]*linker.Assumed) {
+func checkOne(path string, opts linker.Options, refs bool) (Module, map[string]*linker.Assumed) {
 	m := Module{Path: path}
-	l, err := linker.New(linker.Options{Profile: p, Kernel: kernel, ModulePath: dirs, Hints: hints, Open: c.open,
-		DefinedElsewhere: exported, ForeignProviders: foreign, Refused: refused, Outcomes: oc})
+	l, err := linker.New(opts)
 	if err == nil {
 		err = l.LoadAll([]string{path})
 	}
