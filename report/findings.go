@@ -72,13 +72,6 @@ func NewCheck(profile string, fs []rules.Finding) Check {
 	return doc
 }
 
-// WriteJSON writes any report document as indented JSON.
-func WriteJSON(w io.Writer, doc any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
-}
-
 // SchemaVersion is the version of the JSON documents' shape (docs/schema):
 // it changes when a field is renamed or removed, not when one is added.
 const SchemaVersion = 1
