@@ -66,15 +66,10 @@ func exercise(t *testing.T, f *kobj.File) {
 func FuzzParse(f *testing.F) {
 	testutil.AddSeeds(f, nil)
 	// Header tables damaged as the hostile-input trials found them: counts
-	// and entry sizes of 0xffff, a truncation inside the section headers.
-	for _, fx := range testutil.Fixtures(f) {
-		if fx.Name != "vnet_user.ko" {
-			continue
-		}
-		data, err := os.ReadFile(fx.Path)
-		if err != nil {
-			f.Fatal(err)
-		}
+	// and entry sizes of 0xffff (ELF32 and ELF64 offsets), a truncation
+	// inside the section headers.
+	for _, fx := range vnetUserFixtures(f) {
+		data := fx.data
 		for _, off := range []int{0x2a, 0x2c, 0x2e, 0x30, 0x36, 0x38, 0x3a, 0x3c} {
 			b := append([]byte(nil), data...)
 			b[off], b[off+1] = 0xff, 0xff
@@ -95,11 +90,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzMetadata replaces the contents of set_modmetadata_set and of the data
-// its records point to (.data, .rodata) in fixture modules, so that the
-// metadata parser sees well-formed ELF with hostile records.
-func FuzzMetadata(f *testing.F) {
-	var bases [][]byte
+// fixtureFile is a fixture's path and bytes.
+type fixtureFile struct {
+	path string
+	data []byte
+}
+
+// vnetUserFixtures returns every architecture's vnet_user.ko, in the order
+// of testutil.Fixtures (seeds refer to them by index).
+func vnetUserFixtures(f *testing.F) []fixtureFile {
+	var out []fixtureFile
 	for _, fx := range testutil.Fixtures(f) {
 		if fx.Name != "vnet_user.ko" {
 			continue
@@ -108,8 +108,19 @@ func FuzzMetadata(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		bases = append(bases, data)
-		kf, err := kobj.Parse(fx.Path, data)
+		out = append(out, fixtureFile{fx.Path, data})
+	}
+	return out
+}
+
+// FuzzMetadata replaces the contents of set_modmetadata_set and of the data
+// its records point to (.data, .rodata) in fixture modules, so that the
+// metadata parser sees well-formed ELF with hostile records.
+func FuzzMetadata(f *testing.F) {
+	var bases [][]byte
+	for _, fx := range vnetUserFixtures(f) {
+		bases = append(bases, fx.data)
+		kf, err := kobj.Parse(fx.path, fx.data)
 		if err != nil {
 			f.Fatal(err)
 		}
