@@ -58,10 +58,39 @@ type target struct {
 	name  string
 }
 
-// errUnresolved is a lookup failure (elf_lookup returning EINVAL).
-type errUnresolved struct{ name string }
+// errUnresolved is a lookup failure (elf_lookup returning EINVAL); why says
+// when the cause is not that nothing defines the name.
+type errUnresolved struct {
+	name string
+	why  unresolvedWhy
+}
 
 func (e errUnresolved) Error() string { return "symbol " + e.name + " undefined" }
+
+// unresolvedWhy is the cause of a lookup failure other than a missing
+// definition.
+type unresolvedWhy uint8
+
+const (
+	notDefined  unresolvedWhy = iota
+	noHash                    // link_elf.c: no DT_HASH, so nchains is 0
+	weakZero                  // an unresolved weak symbol gives 0, which the MD code fails
+	weakRefused               // link_elf_obj.c refuses undefined weak symbols outright
+)
+
+// explain says in a clause why a lookup failed, "" when nothing defines
+// the name.
+func (w unresolvedWhy) explain() string {
+	switch w {
+	case noHash:
+		return " (the file has no DT_HASH: elf_lookup rejects every symbol index)"
+	case weakZero:
+		return " (an undefined weak symbol: this kernel's elf_lookup gives 0, which the machine-dependent code fails)"
+	case weakRefused:
+		return " (after \"link_elf_obj: Weak symbols not supported\": this kernel refuses every undefined weak symbol, even one the kernel or a dependency defines)"
+	}
+	return ""
+}
 
 // lookupResult is one symbol's resolution, remembered for the file's load.
 type lookupResult struct {
@@ -121,30 +150,72 @@ func (f *File) prepare(t *kobj.RelocTable, r *kobj.Reloc, place, base uint64) (r
 	return rc, true
 }
 
-// unsupported records the kernel's messages for a rejected relocation type:
-// the MD code prints "kldload: unexpected relocation type N, symbol index M",
-// then the class loader "link_elf: symbol X undefined" (elf_machdep.c,
-// link_elf.c relocate_file, FreeBSD 14).
-func (f *File) unsupported(rc reloc, class string) error {
-	name := f.symName(rc.t, rc.r.Sym)
-	fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
-		"kldload: unexpected relocation type %d (%s), symbol index %d; %s: symbol %s undefined",
-		rc.r.Type, f.Obj.Arch.RelocName(rc.r.Type), rc.r.Sym, class, name)
+// unexpected is the machine-dependent message for a rejected relocation
+// type: "kldload: unexpected relocation type N" (or "unexpected R_COPY
+// relocation"), with ", symbol index M" where the profile's release prints
+// it (elf_machdep.c elf_reloc_internal).
+func (f *File) unexpected(rc reloc) string {
+	var msg string
 	if rc.spec.Formula == arch.Copy {
-		fd.Message = fmt.Sprintf("kldload: unexpected R_COPY relocation, symbol index %d; %s: symbol %s undefined", rc.r.Sym, class, name)
+		msg = "kldload: unexpected R_COPY relocation"
+	} else {
+		msg = fmt.Sprintf("kldload: unexpected relocation type %d (%s)", rc.r.Type, f.Obj.Arch.RelocName(rc.r.Type))
 	}
+	if f.l.Profile.RelocMessageSymbolIndex {
+		msg += fmt.Sprintf(", symbol index %d", rc.r.Sym)
+	}
+	return msg
+}
+
+// unsupported records the kernel's messages for a rejected relocation type
+// and fails the load: the MD message, then the class loader's "link_elf:
+// symbol X undefined" (link_elf.c relocate_file, link_elf_obj.c
+// relocate_file), except in link_elf_obj.c's local pass, which fails with
+// ENOEXEC and prints nothing more (link_elf_reloc_local, 15-CURRENT).
+func (f *File) unsupported(rc reloc, class string, local bool) error {
+	name := f.symName(rc.t, rc.r.Sym)
+	msg := f.unexpected(rc)
+	if local {
+		msg += "; the load fails (ENOEXEC)"
+	} else {
+		msg += fmt.Sprintf("; %s: symbol %s undefined", class, name)
+	}
+	fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path, "%s", msg)
 	fd.Symbol = name
 	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)
 	return f.l.fail(f, fd)
 }
 
+// unsupportedIgnored records a rejected relocation type in the local pass of
+// a kernel whose link_elf_obj.c ignores the failure (before 13.x): the
+// message is printed, the place keeps its unrelocated bytes and the load
+// goes on.
+func (f *File) unsupportedIgnored(rc reloc) {
+	name := f.symName(rc.t, rc.r.Sym)
+	fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
+		"%s; link_elf_obj.c ignores the failure of a local relocation: the load goes on with the place unrelocated", f.unexpected(rc))
+	fd.Symbol = name
+	f.setReloc(&fd, rc.t, rc.r)
+	f.locate(&fd, rc.place)
+	f.l.report(fd)
+}
+
 // undefined records a symbol lookup failure: "link_elf: symbol X undefined"
 // (link_elf.c relocate_file; link_elf_obj: on amd64). When another loaded file
 // defines the symbol, the cause is a missing MODULE_DEPEND.
-func (f *File) undefined(rc reloc, name, class string) error {
+func (f *File) undefined(rc reloc, name, class string, err error) error {
 	id, extra := rules.UndefinedSymbol, ""
-	if owner, _ := f.definer(name); owner != "" {
+	var why unresolvedWhy
+	if e, ok := err.(errUnresolved); ok {
+		why = e.why
+	}
+	if why == noHash {
+		id = rules.MissingHashTable
+	}
+	if why != notDefined {
+		extra = why.explain()
+	} else if owner, _ := f.definer(name); owner != "" {
 		id = rules.UndeclaredDependency
 		extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", owner, f.Name)
 	}

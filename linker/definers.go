@@ -13,7 +13,8 @@ import (
 // searches (.dynsym of a shared object or kernel, and with leak its
 // .symtab; the .symtab of a relocatable module) that a lookup of its name
 // finds, in table order. A later entry of a name found earlier is left out.
-func Exports(obj *kobj.File, leak bool) []*kobj.Symbol {
+func Exports(obj *kobj.File, v Visibility) []*kobj.Symbol {
+	leak := v.LeakLocals
 	// LookupSymbol's rule applied to every name in one walk, without the
 	// name index: an entry is offered when it is the first of its name that
 	// the lookup accepts, in the order the lookup searches the tables.
@@ -44,6 +45,8 @@ func Exports(obj *kobj.File, leak bool) []*kobj.Symbol {
 		if leak {
 			offer(obj.Symbols, true)
 		}
+	case leak && v.HashlessFullScan:
+		offer(obj.Symbols, true)
 	}
 	return out
 }
@@ -63,7 +66,7 @@ func Imports(obj *kobj.File) []*kobj.Symbol {
 		if s.Name == "" || s.Section != elf.SHN_UNDEF || s.Bind == elf.STB_LOCAL {
 			continue
 		}
-		if d, ok := LookupSymbol(obj, s.Name, false); ok && d == s {
+		if d, ok := LookupSymbol(obj, s.Name, Visibility{}); ok && d == s {
 			continue // an undefined function with an address: exported
 		}
 		out = append(out, s)
@@ -75,11 +78,11 @@ func Imports(obj *kobj.File) []*kobj.Symbol {
 // undefined symbol (Options.DefinedElsewhere): the path of the first file,
 // in the order given, that offers the symbol to other files under the
 // linker's own rule (Exports), or "".
-func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbol string) string {
+func Definers(paths []string, files map[string]*kobj.File, v Visibility) func(symbol string) string {
 	names := make(map[string][]uint64, len(paths))
 	for _, p := range paths {
 		if f := files[p]; f != nil {
-			names[p] = DefinedExports(f, leak)
+			names[p] = DefinedExports(f, v)
 		}
 	}
 	return DefinersOf(paths, names)
@@ -89,12 +92,12 @@ func Definers(paths []string, files map[string]*kobj.File, leak bool) func(symbo
 // of a module file that Exports lists and that are defined in it (nil for a
 // kernel): what Definers needs of a file, in 8 bytes a name, without
 // holding its parse or its strings (a tree exports some 10^5 to 10^6).
-func DefinedExports(obj *kobj.File, leak bool) []uint64 {
+func DefinedExports(obj *kobj.File, v Visibility) []uint64 {
 	if obj.Kind != kobj.Module {
 		return nil
 	}
 	var out []uint64
-	for _, s := range Exports(obj, leak) {
+	for _, s := range Exports(obj, v) {
 		if s.Defined() {
 			out = append(out, NameHash(s.Name))
 		}

@@ -1,16 +1,18 @@
 package linker_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/kldcheck/kldcheck/internal/testutil"
 	"github.com/kldcheck/kldcheck/kobj"
 	"github.com/kldcheck/kldcheck/linker"
+	"github.com/kldcheck/kldcheck/profile"
 )
 
 // Exports lists exactly the entries LookupSymbol finds by their own names,
 // in table order (.dynsym, then .symtab), on every fixture and both
-// leak_locals settings.
+// lookup settings (leak_locals, and a full scan without DT_HASH).
 func TestExportsAreWhatLookupFinds(t *testing.T) {
 	checked := 0
 	for _, fx := range testutil.Fixtures(t) {
@@ -18,7 +20,7 @@ func TestExportsAreWhatLookupFinds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, leak := range []bool{false, true} {
+		for _, leak := range []linker.Visibility{{}, {LeakLocals: true}, {LeakLocals: true, HashlessFullScan: true}} {
 			var want []*kobj.Symbol
 			for _, tab := range [][]kobj.Symbol{f.DynSymbols, f.Symbols} {
 				for i := range tab {
@@ -29,12 +31,12 @@ func TestExportsAreWhatLookupFinds(t *testing.T) {
 			}
 			got := linker.Exports(f, leak)
 			if len(got) != len(want) {
-				t.Errorf("%s leak=%v: %d exports, lookups find %d", fx.Path, leak, len(got), len(want))
+				t.Errorf("%s lookup %+v: %d exports, lookups find %d", fx.Path, leak, len(got), len(want))
 				continue
 			}
 			for i := range got {
 				if got[i] != want[i] {
-					t.Errorf("%s leak=%v: export %d is %s, lookups find %s", fx.Path, leak, i, got[i].Name, want[i].Name)
+					t.Errorf("%s lookup %+v: export %d is %s, lookups find %s", fx.Path, leak, i, got[i].Name, want[i].Name)
 					break
 				}
 			}
@@ -43,5 +45,32 @@ func TestExportsAreWhatLookupFinds(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Fatalf("only %d exports compared", checked)
+	}
+}
+
+// A shared object without DT_HASH (arm64-gnuhash, linked --hash-style=gnu)
+// offers nothing to lookups by name up to 12.x; from 13.x, with
+// leak_locals, its full symbol table is scanned all the same
+// (link_elf_lookup_debug_symbol). The profile field decides.
+func TestHashlessLookupPerRelease(t *testing.T) {
+	f, err := kobj.Open(filepath.Join("..", "testdata", "arm64-gnuhash", "vnet_owner.ko"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.HasHash {
+		t.Fatal("fixture has DT_HASH")
+	}
+	for name, found := range map[string]bool{"freebsd-12.1": false, "freebsd-13": true, "freebsd-15": true, "freebsd-10": false} {
+		p, err := profile.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ok := linker.LookupSymbol(f, "vnet_owner_add", linker.VisibilityOf(p))
+		if ok != found || ok && s.Name != "vnet_owner_add" {
+			t.Errorf("%s: lookup of vnet_owner_add found %v, want %v", name, ok, found)
+		}
+		if n := len(linker.Exports(f, linker.VisibilityOf(p))); (n > 0) != found {
+			t.Errorf("%s: %d exports", name, n)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package linker
 
 import (
+	"debug/elf"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -19,6 +20,11 @@ import (
 func (l *Linker) loadDependencies(f *File) error {
 	if l.Kernel != nil {
 		f.Deps = append(f.Deps, l.Kernel)
+	}
+	if f.Obj.Type == elf.ET_DYN && !f.Obj.HasHash {
+		// linker_file_lookup_set finds no set_modmetadata_set in a file
+		// without DT_HASH (missing-hash-table): no dependency is read.
+		return nil
 	}
 	for _, m := range f.Obj.Metadata {
 		if m.Type != kobj.MDTVersion {

@@ -77,6 +77,12 @@ func (l *Linker) loadDyn(f *File) error {
 		return mems
 	}
 	f.Sets = map[vdata.Kind]*SetWindow{}
+	if !o.HasHash {
+		fd := rules.New(rules.MissingHashTable, o.Path,
+			"%s has no SysV symbol hash table (DT_HASH): link_elf.c prints \"link_elf_lookup_symbol: missing symbol hash table\", finds neither its sets nor its metadata, and elf_lookup rejects every symbol index (nchains is 0), so the first symbol-based relocation fails the load",
+			f.Name)
+		l.report(fd)
+	}
 	for _, k := range vdata.Kinds {
 		if err := l.parseSet(f, k); err != nil {
 			return err
@@ -143,7 +149,7 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 		return nil
 	}
 	if !ok {
-		return f.unsupported(rc, "link_elf")
+		return f.unsupported(rc, "link_elf", false)
 	}
 	switch rc.spec.Formula {
 	case arch.None, arch.Relative:
@@ -167,7 +173,7 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 		return nil
 	}
 	if err != nil {
-		return f.undefined(rc, f.symName(t, r.Sym), "link_elf")
+		return f.undefined(rc, f.symName(t, r.Sym), "link_elf", err)
 	}
 	f.compute(rc, s)
 	return nil
@@ -180,24 +186,32 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 func (f *File) elfLookup(t *kobj.RelocTable, idx uint32) (target, error) {
 	syms := f.Obj.SymbolsOf(t)
 	if idx == 0 || int(idx) >= len(syms) {
-		return target{}, errUnresolved{"(null)"}
+		return target{}, errUnresolved{name: "(null)"}
 	}
 	sym := &syms[idx]
+	if !f.Obj.HasHash {
+		// symidx >= nchains: without DT_HASH nchains is 0.
+		return target{}, errUnresolved{name: sym.Name, why: noHash}
+	}
 	if sym.Bind == elf.STB_LOCAL {
 		if sym.Section == elf.SHN_UNDEF || sym.Value == 0 {
-			return target{}, errUnresolved{sym.Name}
+			return target{}, errUnresolved{name: sym.Name}
 		}
 		return target{addr: f.Address + sym.Value, owner: f, sym: sym, name: sym.Name}, nil
 	}
 	if sym.Name == "" {
-		return target{}, errUnresolved{sym.Name}
+		return target{}, errUnresolved{name: sym.Name}
 	}
 	addr, owner, def, ok := f.resolve(sym.Name, true)
 	if !ok {
 		if sym.Bind == elf.STB_WEAK {
-			return target{name: sym.Name}, nil
+			if f.l.Profile.WeakUndefinedZero {
+				return target{name: sym.Name}, nil
+			}
+			// elf_lookup gives 0; the MD code fails a zero address.
+			return target{}, errUnresolved{name: sym.Name, why: weakZero}
 		}
-		return target{}, errUnresolved{sym.Name}
+		return target{}, errUnresolved{name: sym.Name}
 	}
 	if f.l.Profile.CrossModuleSets {
 		addr = f.l.setFind(addr)
@@ -230,6 +244,11 @@ func (l *Linker) parseSet(f *File, k vdata.Kind) error {
 	sp := l.Spaces[k]
 	if sp == nil {
 		return nil // no VIMAGE: parse_vnet is not compiled in
+	}
+	if !o.HasHash {
+		// link_elf_lookup_set finds nothing while the file loads, whatever
+		// the release: the full table is not read yet (missing-hash-table).
+		return nil
 	}
 	start, ok1 := f.lookupSymbol("__start_" + k.SetName())
 	stop, ok2 := f.lookupSymbol("__stop_" + k.SetName())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kldcheck/kldcheck/code"
 	"github.com/kldcheck/kldcheck/kobj"
+	"github.com/kldcheck/kldcheck/profile"
 	"github.com/kldcheck/kldcheck/rules"
 	"github.com/kldcheck/kldcheck/vdata"
 )
@@ -89,7 +90,17 @@ func (f *File) symAddr(s *kobj.Symbol) uint64 {
 // lookupSymbol finds a symbol by name in this file only, under the
 // profile's leak_locals setting (see LookupSymbol).
 func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
-	return LookupSymbol(f.Obj, name, f.l.Profile.LeakLocals)
+	return LookupSymbol(f.Obj, name, VisibilityOf(f.l.Profile))
+}
+
+// Visibility is what a lookup by name may find, from the profile: local
+// symbols (leak_locals), and the full table of a shared object without
+// DT_HASH.
+type Visibility struct{ LeakLocals, HashlessFullScan bool }
+
+// VisibilityOf returns the lookup rules of a profile's kernel.
+func VisibilityOf(p *profile.Profile) Visibility {
+	return Visibility{LeakLocals: p.LeakLocals, HashlessFullScan: p.HashlessFullScan}
 }
 
 // LookupSymbol finds a symbol by name in one file as the class's
@@ -99,13 +110,17 @@ func (f *File) lookupSymbol(name string) (*kobj.Symbol, bool) {
 // link_elf_lookup_symbol1/link_elf_lookup_debug_symbol, link_elf_obj.c
 // link_elf_lookup_symbol1, FreeBSD 14). It is the linker's one rule for what
 // a file offers other files.
-func LookupSymbol(obj *kobj.File, name string, leak bool) (*kobj.Symbol, bool) {
+func LookupSymbol(obj *kobj.File, name string, v Visibility) (*kobj.Symbol, bool) {
 	var buf [2]int
+	leak := v.LeakLocals
 	match := func(s *kobj.Symbol, locals bool) bool { return s.Name == name && offered(s, locals) }
-	if obj.Type != elf.ET_REL {
-		if !obj.HasHash {
-			return nil, false // "link_elf_lookup_symbol: missing symbol hash table"
+	if obj.Type != elf.ET_REL && !obj.HasHash {
+		// "link_elf_lookup_symbol: missing symbol hash table"; with
+		// leak_locals, 13.x and later scan the full table all the same.
+		if !leak || !v.HashlessFullScan {
+			return nil, false
 		}
+	} else if obj.Type != elf.ET_REL {
 		for _, i := range obj.Named(true, name, buf[:0]) {
 			if s := &obj.DynSymbols[i]; match(s, false) {
 				return s, true

@@ -328,7 +328,7 @@ func LoadNamed(opts Options, paths []string, files map[string]*kobj.File) (*Link
 		return open(p)
 	}
 	byPath := slices.Sorted(slices.Values(paths))
-	opts.DefinedElsewhere = Definers(byPath, files, opts.Profile.LeakLocals)
+	opts.DefinedElsewhere = Definers(byPath, files, VisibilityOf(opts.Profile))
 	l, err := New(opts)
 	if err != nil {
 		return nil, err

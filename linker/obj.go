@@ -141,7 +141,12 @@ func (l *Linker) relocateObj(f *File, local bool) error {
 		sym := &o.Symbols[r.Sym]
 		rc, ok := f.prepare(t, r, base+r.Offset, base)
 		if !ok {
-			return f.unsupported(rc, "link_elf_obj")
+			if local && !f.l.Profile.ObjLocalRelocFails {
+				// link_elf_reloc_local ignores elf_reloc_local's result.
+				f.unsupportedIgnored(rc)
+				return nil
+			}
+			return f.unsupported(rc, "link_elf_obj", local)
 		}
 		if rc.spec.Formula == arch.Relative || rc.spec.Formula == arch.IRelative || rc.spec.Formula == arch.None {
 			f.compute(rc, target{})
@@ -149,7 +154,7 @@ func (l *Linker) relocateObj(f *File, local bool) error {
 		}
 		s, err := f.remembered(false, len(o.Symbols), r.Sym, func() (target, error) { return f.objLookup(r.Sym) })
 		if err != nil {
-			return f.undefined(rc, sym.Name, "link_elf_obj")
+			return f.undefined(rc, sym.Name, "link_elf_obj", err)
 		}
 		f.compute(rc, s)
 		return nil
@@ -195,7 +200,11 @@ func (f *File) objLookup(idx uint32) (target, error) {
 		return target{addr: f.symAddr(sym), owner: f, sym: sym, name: sym.Name}, nil
 	}
 	if sym.Bind == elf.STB_LOCAL || sym.Name == "" {
-		return target{}, errUnresolved{sym.Name}
+		return target{}, errUnresolved{name: sym.Name}
+	}
+	if sym.Bind == elf.STB_WEAK && !f.l.Profile.WeakUndefinedZero {
+		// "link_elf_obj: Weak symbols not supported": no lookup at all.
+		return target{}, errUnresolved{name: sym.Name, why: weakRefused}
 	}
 	for _, pfx := range []string{"__start_", "__stop_"} {
 		if len(sym.Name) > len(pfx) && sym.Name[:len(pfx)] == pfx {
@@ -213,7 +222,7 @@ func (f *File) objLookup(idx uint32) (target, error) {
 		if sym.Bind == elf.STB_WEAK {
 			return target{name: sym.Name}, nil
 		}
-		return target{}, errUnresolved{sym.Name}
+		return target{}, errUnresolved{name: sym.Name}
 	}
 	return target{addr: addr, owner: owner, sym: def, name: sym.Name}, nil
 }

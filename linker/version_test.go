@@ -71,8 +71,8 @@ func TestKernelVersionMismatch(t *testing.T) {
 
 func TestProfileForOSRelDate(t *testing.T) {
 	for osrel, want := range map[int]string{
-		802000: "freebsd-8.2", 900044: "freebsd-9.0", 1004000: "freebsd-9.0",
-		1201000: "freebsd-12.1", 1400097: "freebsd-14", 1500068: "freebsd-14", 700000: "freebsd-8.2",
+		802000: "freebsd-8.2", 900044: "freebsd-9.0", 1004000: "freebsd-10", 1200086: "freebsd-12.0", 1302001: "freebsd-13",
+		1201000: "freebsd-12.1", 1400097: "freebsd-14", 1500068: "freebsd-15", 700000: "freebsd-8.2",
 	} {
 		if got := profile.ForOSRelDate(osrel).Name; got != want {
 			t.Errorf("osreldate %d: %s, want %s", osrel, got, want)

@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// Profile is the kernel-linker behaviour of one FreeBSD release line.
+// Profile is the kernel-linker behaviour of one FreeBSD release line. Every
+// behaviour field has an entry in Sources naming where it was read.
 type Profile struct {
 	// Name is how users select it: freebsd-8.2, freebsd-14, ...
 	Name string
@@ -20,11 +21,14 @@ type Profile struct {
 	OSRelDate int
 	// Summary says in a line what sets this release apart.
 	Summary string
+	// Tree names the source tree the profile was read in: repository,
+	// commit and the release it holds.
+	Tree string
 
 	// CrossModuleSets: link_elf.c's elf_lookup redirects a symbol found in
 	// another loaded module's set_pcpu/set_vnet range to that module's module
 	// space (elf_set_find over set_pcpu_list/set_vnet_list). Absent before the
-	// 2011 fix for the 2011 ipfw_nat report (not in releng/8.3; in 9.x and later).
+	// 2011 fix for the 2011 ipfw_nat report.
 	CrossModuleSets bool
 	// VNETModMin and DPCPUModMin are the sizes of the module space the kernel
 	// reserves inside its master set_vnet and set_pcpu (VNET_MODMIN in
@@ -42,8 +46,20 @@ type Profile struct {
 	// LeakLocals: symbol lookup by name falls back to the full symbol table
 	// and accepts local symbols (unconditional in old releases; the
 	// debug.link_elf_leak_locals and debug.link_elf_obj_leak_locals sysctls,
-	// default on, in FreeBSD 14 and later).
+	// default on, later).
 	LeakLocals bool
+	// HashlessFullScan: a lookup by name in a shared object without a SysV
+	// hash table (DT_HASH) still scans its full symbol table (the
+	// leak_locals path of link_elf_lookup_debug_symbol); before, the lookup
+	// stopped at "link_elf_lookup_symbol: missing symbol hash table".
+	HashlessFullScan bool
+	// WeakUndefinedZero: an undefined weak symbol that nothing defines
+	// resolves to 0 and the relocation succeeds, in link_elf.c (elf_lookup)
+	// and link_elf_obj.c (elf_obj_lookup). Before, the machine-dependent code
+	// failed a zero address and link_elf_obj.c refused every undefined weak
+	// symbol ("link_elf_obj: Weak symbols not supported"), even one the
+	// kernel defines.
+	WeakUndefinedZero bool
 	// I386SetPadding: link_elf.c on i386 requires the 4-byte 0x90909090 pad
 	// sys/conf/ldscript.kmod.i386 appends to set_pcpu and set_vnet (r348808).
 	I386SetPadding bool
@@ -57,79 +73,66 @@ type Profile struct {
 	// architecture) and link_elf_obj.c's DPCPU copy (dpcpu_copy) still run
 	// before relocation in every release read.
 	ObjVNETPropagated bool
-	// Relocs lists, per architecture, relocation types the kernel linker of
-	// this release does not accept although the newest one does, by debug/elf
-	// name.
+	// ObjLocalRelocFails: link_elf_obj.c's link_elf_reloc_local fails the
+	// load (ENOEXEC, after the machine-dependent message and nothing else)
+	// when a relocation against a local symbol fails. Before, it ignored
+	// the failure: the load went on with the place unrelocated.
+	ObjLocalRelocFails bool
+	// RelocMessageSymbolIndex: the machine-dependent "kldload: unexpected
+	// relocation type %d" (and "unexpected R_COPY relocation") message
+	// ends with ", symbol index %d".
+	RelocMessageSymbolIndex bool
+	// Unsupported lists, per architecture, relocation types the kernel linker
+	// of this release does not accept although the newest one does, by
+	// debug/elf name.
 	Unsupported map[string][]string
+
+	// Sources names, per field key (see Fields), the file and function of
+	// Tree the value was read in, or why it was inferred.
+	Sources map[string]string
 }
 
-// all profiles, oldest first. Sources are named per field; each entry names
-// the tree it was checked in.
-var all = []*Profile{
-	{
-		// releng/8.3 sys/kern/link_elf.c (freebsd-src 039ea811): elf_lookup
-		// returns the owner's image address unchanged; 8.x vnet.c: VNET_MODMIN
-		// 8192; amd64 elf_machdep.c has neither PLT32 nor IRELATIVE; i386 has
-		// neither JMP_SLOT nor IRELATIVE.
-		Name: "freebsd-8.2", OSRelDate: 802000,
-		Summary:           "before the 2011 fix: a module's references to another module's VNET/DPCPU variables are not redirected (the 2011 ipfw_nat.ko and V_layer3_chain report)",
-		CrossModuleSets:   false,
-		VNETModMin:        8192,
-		DPCPUModMin:       2048,
-		SetSizeInPointers: true,
-		LeakLocals:        true,
-		Unsupported: map[string][]string{
-			"amd64": {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
-			"i386":  {"R_386_JMP_SLOT", "R_386_IRELATIVE"},
-		},
-	},
-	{
-		// FreeBSD 9.3 link_elf.c: elf_set_add/elf_set_find present; VNET_MODMIN
-		// still 8192 (10.4 vnet.c).
-		Name: "freebsd-9.0", OSRelDate: 900044,
-		Summary:           "the cross-module set fix (elf_set_find) is in; VNET module space still 8 KiB",
-		CrossModuleSets:   true,
-		VNETModMin:        8192,
-		DPCPUModMin:       2048,
-		SetSizeInPointers: true,
-		LeakLocals:        true,
-		Unsupported: map[string][]string{
-			"amd64": {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
-		},
-	},
-	{
-		// 12.1-STABLE (Tesseract snapshot): vnet.c VNET_MODMIN (8 * PAGE_SIZE);
-		// link_elf.c sizes sets in bytes and prints the out-of-space messages;
-		// amd64 elf_machdep.c accepts PLT32; i386 elf_machdep.c elf_reloc_internal
-		// has no case for R_386_JMP_SLOT ("unexpected relocation type"), which
-		// 15-CURRENT's handles with GLOB_DAT.
-		Name: "freebsd-12.1", OSRelDate: 1201000,
-		Summary:         "VNET module space 8 pages (32 KiB); set sizes in bytes; out-of-space messages",
-		CrossModuleSets: true,
-		VNETModMin:      8 * 4096,
-		DPCPUModMin:     2048,
-		ReportsNoSpace:  true,
-		LeakLocals:      true,
-		Unsupported: map[string][]string{
-			"i386": {"R_386_JMP_SLOT"},
-		},
-	},
-	{
-		// 15-CURRENT (Irid snapshot) link_elf.c: LS_PADDING checks on i386,
-		// debug.link_elf_leak_locals (default true); link_elf_obj.c
-		// link_elf_propagate_vnets (12.1-STABLE's link_elf_obj.c has none:
-		// vnet_data_copy as the section is read). 14.x itself not read.
-		Name: "freebsd-14", OSRelDate: 1400000,
-		Summary:         "today's linker: i386 set padding checked; leak_locals sysctls (default on)",
-		CrossModuleSets: true,
-		VNETModMin:      8 * 4096,
-		DPCPUModMin:     2048,
-		ReportsNoSpace:  true,
-		LeakLocals:      true,
-		I386SetPadding:  true,
+// Field is one behaviour of a profile as `kldcheck profiles` shows it.
+type Field struct {
+	// Key is the field's JSON name (cross_module_sets, ...).
+	Key string
+	// Label says in words what the field is.
+	Label string
+	// Value is a bool, a uint64 or, for unsupported_relocations, a
+	// map[string][]string.
+	Value any
+	// Source is where the value was read (Profile.Sources[Key]).
+	Source string
+}
 
-		ObjVNETPropagated: true,
-	},
+// fieldTable lists the behaviour fields in the order kldcheck shows them.
+var fieldTable = []struct {
+	key, label string
+	get        func(*Profile) any
+}{
+	{"cross_module_sets", "references to another module's set redirected (elf_set_find)", func(p *Profile) any { return p.CrossModuleSets }},
+	{"vnet_module_space", "VNET module space in bytes (VNET_MODMIN)", func(p *Profile) any { return p.VNETModMin }},
+	{"dpcpu_module_space", "DPCPU module space in bytes (DPCPU_MODMIN)", func(p *Profile) any { return p.DPCPUModMin }},
+	{"set_size_in_pointers", "set size counted in pointers (parse_dpcpu/parse_vnet)", func(p *Profile) any { return p.SetSizeInPointers }},
+	{"reports_no_space", "out-of-space message printed", func(p *Profile) any { return p.ReportsNoSpace }},
+	{"leak_locals", "lookup by name accepts local symbols", func(p *Profile) any { return p.LeakLocals }},
+	{"hashless_full_scan", "lookup in a file without DT_HASH scans its symbol table", func(p *Profile) any { return p.HashlessFullScan }},
+	{"weak_undefined_zero", "unresolved undefined weak symbol resolves to 0", func(p *Profile) any { return p.WeakUndefinedZero }},
+	{"i386_set_padding", "i386 set padding checked (LS_PADDING)", func(p *Profile) any { return p.I386SetPadding }},
+	{"obj_vnet_propagated", "amd64 set_vnet copied to vnets after relocation", func(p *Profile) any { return p.ObjVNETPropagated }},
+	{"obj_local_reloc_fails", "amd64 failed local relocation fails the load", func(p *Profile) any { return p.ObjLocalRelocFails }},
+	{"reloc_message_symbol_index", "\"unexpected relocation type\" names the symbol index", func(p *Profile) any { return p.RelocMessageSymbolIndex }},
+	{"unsupported_relocations", "relocation types rejected that the newest release accepts", func(p *Profile) any { return p.Unsupported }},
+}
+
+// Fields returns the profile's behaviour fields with their sources, in a
+// fixed order.
+func (p *Profile) Fields() []Field {
+	out := make([]Field, len(fieldTable))
+	for i, f := range fieldTable {
+		out[i] = Field{Key: f.key, Label: f.label, Value: f.get(p), Source: p.Sources[f.key]}
+	}
+	return out
 }
 
 // All returns every profile, oldest first.

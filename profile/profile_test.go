@@ -6,10 +6,11 @@ import "testing"
 // newest whose first __FreeBSD_version is not later than the release's.
 func TestResolveReleases(t *testing.T) {
 	for arg, want := range map[string]string{
-		"freebsd-14": "freebsd-14", "14": "freebsd-14", "15": "freebsd-14", "freebsd-15": "freebsd-14",
-		"15.0-CURRENT": "freebsd-14", "FreeBSD-14.1-RELEASE": "freebsd-14", "14.2-RELEASE-p3": "freebsd-14",
-		"13": "freebsd-12.1", "13.2": "freebsd-12.1", "freebsd-13": "freebsd-12.1", "12.4": "freebsd-12.1",
-		"12": "freebsd-9.0", "12.0": "freebsd-9.0", "11.4-STABLE": "freebsd-9.0", "9": "freebsd-9.0",
+		"freebsd-14": "freebsd-14", "14": "freebsd-14", "15": "freebsd-15", "freebsd-15": "freebsd-15",
+		"15.0-CURRENT": "freebsd-15", "FreeBSD-14.1-RELEASE": "freebsd-14", "14.2-RELEASE-p3": "freebsd-14",
+		"13": "freebsd-13", "13.2": "freebsd-13", "freebsd-13": "freebsd-13", "12.4": "freebsd-12.1",
+		"12.1": "freebsd-12.1", "12": "freebsd-12.0", "12.0": "freebsd-12.0", "11.4-STABLE": "freebsd-10",
+		"10.4": "freebsd-10", "9": "freebsd-9.0", "9.3": "freebsd-9.0",
 		"8.2": "freebsd-8.2", "freebsd-8.2": "freebsd-8.2", "8.4": "freebsd-8.2",
 	} {
 		p, rel, err := Resolve(arg)

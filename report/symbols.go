@@ -77,7 +77,7 @@ func NewSymbolsInfo(f *kobj.File) *SymbolsInfo {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 		return out
 	}
-	return &SymbolsInfo{Exports: conv(linker.Exports(f, false)), Imports: conv(linker.Imports(f))}
+	return &SymbolsInfo{Exports: conv(linker.Exports(f, linker.Visibility{})), Imports: conv(linker.Imports(f))}
 }
 
 // nmLetter classifies a symbol as nm(1) does.

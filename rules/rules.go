@@ -76,6 +76,7 @@ const (
 	SetInitLost           = "set-init-lost"
 	SetRefPastEnd         = "set-ref-past-end"
 	UnresolvedSlot        = "unresolved-slot"
+	MissingHashTable      = "missing-hash-table"
 )
 
 var catalogue = []Rule{
@@ -172,6 +173,15 @@ var catalogue = []Rule{
 			"through the slot jumps to whatever the slot holds (\"Fatal trap\" at the call, not at kldload)",
 		Source: "sys/powerpc/powerpc/elf64_machdep.c elf_reloc_internal (R_PPC_JMP_SLOT: the lookup's result is not checked)",
 		Fix:    "build against the kernel the module runs on, add the MODULE_DEPEND on the module that defines the symbol, or stop calling it",
+	},
+	{
+		ID: MissingHashTable, Severity: Error,
+		Summary: "a shared-object module has no SysV symbol hash table (DT_HASH), only a GNU one",
+		Kernel: "link_elf.c knows only DT_HASH: \"link_elf_lookup_symbol: missing symbol hash table\", the module's sets and metadata " +
+			"are not found, and elf_lookup rejects every symbol index, so kldload fails at its first symbol-based relocation " +
+			"(\"link_elf: symbol X undefined\", ENOENT)",
+		Source: "sys/kern/link_elf.c parse_dynamic (nbuckets/nchains come from DT_HASH alone), elf_lookup (symidx >= nchains), link_elf_lookup_symbol",
+		Fix:    "link the module as sys/conf/kmod.mk does, without --hash-style=gnu (lld's default, both, writes DT_HASH)",
 	},
 	{
 		ID: DependencyCycle, Severity: Error,

@@ -170,7 +170,7 @@ func Run(opts Options) (*Result, error) {
 			return
 		}
 		summaries[i] = f.Summary()
-		exports[i] = linker.DefinedExports(f, res.Profile.LeakLocals)
+		exports[i] = linker.DefinedExports(f, linker.VisibilityOf(res.Profile))
 	})
 	byPath := map[string]*kobj.File{}
 	names := map[string][]uint64{}

@@ -26,7 +26,7 @@ trap 'rm -rf "$TMP"' EXIT
 # Reproducible output regardless of where the tree lives or when it is built.
 export SOURCE_DATE_EPOCH=0 LC_ALL=C TZ=UTC
 
-ALL_MODULES="vnet_owner vnet_user bigvnet undef vnet_local vmmap_bad vmmap_good nodep vnet_static set_init set_init_ok"
+ALL_MODULES="vnet_owner vnet_user bigvnet undef vnet_local vmmap_bad vmmap_good nodep vnet_static set_init set_init_ok weak"
 LLD14_MODULES="vnet_owner vnet_user vnet_local"
 
 # sys/conf/kmod.mk and kern.mk flags common to every arch. DWARF names the
@@ -166,7 +166,7 @@ link_module() {
 		esac
 		# shellcheck disable=SC2086
 		run "$lld" -m "$emul" -Bshareable -znotext -znorelro \
-			--hash-style=sysv $finalld -o "$out/$m.ko" "$work/$m.kld"
+			--hash-style="${HASH_STYLE:-sysv}" $finalld -o "$out/$m.ko" "$work/$m.kld"
 		;;
 	esac
 	capture "$out" "$m.ko"
@@ -225,7 +225,7 @@ echo "Building kldcheck fixtures into $TD"
 build_config amd64 x86_64-unknown-freebsd14.0 elf_x86_64_fbsd "$LLD16" \
 	"-mcmodel=kernel -mno-red-zone -mno-sse" \
 	"-mcmodel=kernel -mno-red-zone -mno-sse" \
-	"" "--image-base=0xffffffff80200000" "$ALL_MODULES"
+	"" "--image-base=0xffffffff80200000" "$ALL_MODULES reloc32"
 
 build_config i386 i386-unknown-freebsd14.0 elf_i386_fbsd "$LLD16" \
 	"-fPIC -mno-sse" "-mno-sse" \
@@ -262,6 +262,12 @@ build_config powerpc64le powerpc64le-unknown-freebsd14.0 elf64lppc_fbsd "$LLD16"
 build_config arm64-gz aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
 	"-fPIC -mgeneral-regs-only -gz=zstd" "-mgeneral-regs-only" \
 	"--no-relax --compress-debug-sections=zlib" "" "vnet_static vnet_owner vnet_user"
+
+# Modules linked with --hash-style=gnu only (no DT_HASH, as a build passing
+# Linux-style LDFLAGS makes them): link_elf.c finds none of their symbols.
+HASH_STYLE=gnu build_config arm64-gnuhash aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"--no-relax" "" "vnet_owner vnet_user"
 
 # EN-23:08 (seed 004): lld 14 as in FreeBSD 13.2, before and after the fix.
 build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \

@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -272,15 +270,7 @@ func newProfilesCmd() *cobra.Command {
 			if format == "json" {
 				return report.WriteDocument(w, "profiles", report.Inputs{}, report.NewProfiles(profile.All()))
 			}
-			for _, p := range profile.All() {
-				fmt.Fprintf(w, "%-14s osreldate >= %-8d %s\n", p.Name, p.OSRelDate, p.Summary)
-				fmt.Fprintf(w, "%14s cross-module set fix %v, VNET module space %d, DPCPU module space %d, set size in %s, out-of-space message %v, i386 set padding %v, amd64 VNET copied after relocation %v\n",
-					"", p.CrossModuleSets, p.VNETModMin, p.DPCPUModMin, map[bool]string{true: "pointers", false: "bytes"}[p.SetSizeInPointers], p.ReportsNoSpace, p.I386SetPadding, p.ObjVNETPropagated)
-				for _, a := range slices.Sorted(maps.Keys(p.Unsupported)) {
-					fmt.Fprintf(w, "%14s %s rejects %s\n", "", a, strings.Join(p.Unsupported[a], ", "))
-				}
-			}
-			return nil
+			return report.WriteProfiles(w, profile.All())
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")

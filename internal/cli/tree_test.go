@@ -128,8 +128,8 @@ func TestScanEmptyAndRecursive(t *testing.T) {
 func TestProfileReleases(t *testing.T) {
 	arm := fixture(t, "arm64", "vnet_local.ko")
 	code, out, stderr := run("check", "--brief", "--profile", "13.2", arm)
-	if code != 0 || stderr != "kldcheck: note: --profile 13.2: FreeBSD 13.2 runs the kernel linker of profile freebsd-12.1\n" ||
-		!strings.Contains(out, "profile freebsd-12.1:") {
+	if code != 0 || stderr != "kldcheck: note: --profile 13.2: FreeBSD 13.2 runs the kernel linker of profile freebsd-13\n" ||
+		!strings.Contains(out, "profile freebsd-13:") {
 		t.Errorf("13.2: exit %d, stderr %q\n%s", code, stderr, out)
 	}
 	for _, p := range []string{"freebsd-8.2", "10.3"} {
@@ -138,8 +138,8 @@ func TestProfileReleases(t *testing.T) {
 			t.Errorf("%s on arm64: exit %d, %q", p, code, stderr)
 		}
 	}
-	if code, _, stderr = run("check", "--profile", "freebsd-9.0", arm); code != 0 {
-		t.Errorf("freebsd-9.0 (which governs 11.x) on arm64: exit %d, %q", code, stderr)
+	if code, _, stderr = run("check", "--profile", "freebsd-10", arm); code != 0 {
+		t.Errorf("freebsd-10 (which governs 11.x) on arm64: exit %d, %q", code, stderr)
 	}
 	if code, _, stderr = run("scan", "--profile", "8.2", filepath.Dir(arm)); code != ExitUsage || !strings.Contains(stderr, "predates FreeBSD/arm64") {
 		t.Errorf("scan: exit %d, %q", code, stderr)
