@@ -154,15 +154,15 @@ func (f *File) prepare(t *kobj.RelocTable, r *kobj.Reloc, place, base uint64) (r
 // type: "kldload: unexpected relocation type N" (or "unexpected R_COPY
 // relocation"), with ", symbol index M" where the profile's release prints
 // it (elf_machdep.c elf_reloc_internal).
-func (f *File) unexpected(rc reloc) string {
+func (f *File) unexpected(r *kobj.Reloc, spec arch.Reloc) string {
 	var msg string
-	if rc.spec.Formula == arch.Copy {
+	if spec.Formula == arch.Copy {
 		msg = "kldload: unexpected R_COPY relocation"
 	} else {
-		msg = fmt.Sprintf("kldload: unexpected relocation type %d (%s)", rc.r.Type, f.Obj.Arch.RelocName(rc.r.Type))
+		msg = fmt.Sprintf("kldload: unexpected relocation type %d (%s)", r.Type, f.Obj.Arch.RelocName(r.Type))
 	}
 	if f.l.Profile.RelocMessageSymbolIndex {
-		msg += fmt.Sprintf(", symbol index %d", rc.r.Sym)
+		msg += fmt.Sprintf(", symbol index %d", r.Sym)
 	}
 	return msg
 }
@@ -174,7 +174,7 @@ func (f *File) unexpected(rc reloc) string {
 // ENOEXEC and prints nothing more (link_elf_reloc_local, 15-CURRENT).
 func (f *File) unsupported(rc reloc, class string, local bool) error {
 	name := f.symName(rc.t, rc.r.Sym)
-	msg := f.unexpected(rc)
+	msg := f.unexpected(rc.r, rc.spec)
 	if local {
 		msg += "; the load fails (ENOEXEC)"
 	} else {
@@ -194,7 +194,7 @@ func (f *File) unsupported(rc reloc, class string, local bool) error {
 func (f *File) unsupportedIgnored(rc reloc) {
 	name := f.symName(rc.t, rc.r.Sym)
 	fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
-		"%s; link_elf_obj.c ignores the failure of a local relocation: the load goes on with the place unrelocated", f.unexpected(rc))
+		"%s; link_elf_obj.c ignores the failure of a local relocation: the load goes on with the place unrelocated", f.unexpected(rc.r, rc.spec))
 	fd.Symbol = name
 	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)

@@ -77,13 +77,14 @@ func (l *Linker) rejectedRelocations(f *File) {
 			if seen[r.Type] {
 				continue
 			}
-			if _, ok := f.supported(r.Type); ok {
+			spec, ok := f.supported(r.Type)
+			if ok {
 				continue
 			}
 			seen[r.Type] = true
 			fd := rules.New(rules.UnsupportedRelocation, f.Obj.Path,
-				"relocation type %d (%s), symbol %s: this kernel linker rejects it (\"kldload: unexpected relocation type %d\"); the load stopped before reaching it",
-				r.Type, f.Obj.Arch.RelocName(r.Type), f.symName(t, r.Sym), r.Type)
+				"relocation type %d (%s), symbol %s: this kernel linker rejects it (\"%s\"); the load stopped before reaching it",
+				r.Type, f.Obj.Arch.RelocName(r.Type), f.symName(t, r.Sym), f.unexpected(r, spec))
 			fd.Symbol = f.symName(t, r.Sym)
 			f.setReloc(&fd, t, r)
 			fd.Location = relocPlace(f.Obj, t, r)
