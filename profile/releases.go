@@ -19,6 +19,26 @@ const (
 	machdeps = "sys/{amd64,i386,arm,arm64,riscv,powerpc}/*/elf*_machdep.c elf_reloc_internal case labels"
 )
 
+// Relocation types rejected by more than one release line, as read in
+// each one's elf_machdep.c files (see the profiles' sources).
+var (
+	// 8.3 and 9.3: no amd64 PLT32 or IRELATIVE, no i386 JMP_SLOT or
+	// IRELATIVE, no powerpc JMP_SLOT or IRELATIVE, no powerpc64 IRELATIVE.
+	rejected93 = map[string][]string{
+		"amd64":     {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
+		"i386":      {"R_386_JMP_SLOT", "R_386_IRELATIVE"},
+		"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
+		"powerpc64": {"R_PPC64_IRELATIVE"},
+	}
+	// 12.1-STABLE and the 13.0-CURRENT snapshot: no i386 JMP_SLOT, no
+	// powerpc JMP_SLOT or IRELATIVE, no powerpc64 IRELATIVE.
+	rejected121 = map[string][]string{
+		"i386":      {"R_386_JMP_SLOT"},
+		"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
+		"powerpc64": {"R_PPC64_IRELATIVE"},
+	}
+)
+
 // all profiles, oldest first.
 var all = []*Profile{
 	{
@@ -29,12 +49,7 @@ var all = []*Profile{
 		DPCPUModMin:       2048,
 		SetSizeInPointers: true,
 		LeakLocals:        true,
-		Unsupported: map[string][]string{
-			"amd64":     {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
-			"i386":      {"R_386_JMP_SLOT", "R_386_IRELATIVE"},
-			"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
-			"powerpc64": {"R_PPC64_IRELATIVE"},
-		},
+		Unsupported:       rejected93,
 		Sources: map[string]string{
 			"cross_module_sets":          linkElf + " elf_lookup: returns the owner's image address unchanged; no elf_set_find",
 			"vnet_module_space":          vnetC + " 8192",
@@ -59,12 +74,7 @@ var all = []*Profile{
 		DPCPUModMin:       2048,
 		SetSizeInPointers: true,
 		LeakLocals:        true,
-		Unsupported: map[string][]string{
-			"amd64":     {"R_X86_64_PLT32", "R_X86_64_IRELATIVE"},
-			"i386":      {"R_386_JMP_SLOT", "R_386_IRELATIVE"},
-			"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
-			"powerpc64": {"R_PPC64_IRELATIVE"},
-		},
+		Unsupported:       rejected93,
 		Sources: map[string]string{
 			"cross_module_sets":          linkElf + " elf_set_add/elf_set_find over set_pcpu_list and set_vnet_list; elf_lookup redirects non-local symbols",
 			"vnet_module_space":          vnetC + " 8192",
@@ -153,11 +163,7 @@ var all = []*Profile{
 		ReportsNoSpace:    true,
 		LeakLocals:        true,
 		WeakUndefinedZero: true,
-		Unsupported: map[string][]string{
-			"i386":      {"R_386_JMP_SLOT"},
-			"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
-			"powerpc64": {"R_PPC64_IRELATIVE"},
-		},
+		Unsupported:       rejected121,
 		Sources: map[string]string{
 			"cross_module_sets":          linkElf + " elf_set_find; elf_lookup redirects non-local symbols",
 			"vnet_module_space":          vnetC + " (8 * PAGE_SIZE)",
@@ -187,11 +193,7 @@ var all = []*Profile{
 		I386SetPadding:    true,
 
 		ObjLocalRelocFails: true,
-		Unsupported: map[string][]string{
-			"i386":      {"R_386_JMP_SLOT"},
-			"powerpc":   {"R_PPC_JMP_SLOT", "R_PPC_IRELATIVE"},
-			"powerpc64": {"R_PPC64_IRELATIVE"},
-		},
+		Unsupported:        rejected121,
 		Sources: map[string]string{
 			"cross_module_sets":          linkElf + " (opnsense) elf_set_find; elf_lookup redirects non-local symbols",
 			"vnet_module_space":          vnetC + " (8 * PAGE_SIZE) (13.0-CURRENT snapshot)",
