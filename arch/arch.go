@@ -52,6 +52,30 @@ type Reloc struct {
 	Size    int // bytes of data written (4 or 8); 0 for instruction fields
 }
 
+// BranchCheck is the range check an architecture's elf_reloc makes on the
+// offset of a PC-relative branch before it encodes it; when the offset does
+// not fit, elf_reloc returns -1 and link_elf.c's relocate_file reports the
+// symbol as undefined.
+type BranchCheck struct {
+	// WithAddend is true where the offset checked is S+A-P, false where
+	// the kernel leaves the addend out (S-P).
+	WithAddend bool
+	// Fits reports whether the kernel accepts the offset, computed and
+	// compared as the kernel does (as an unsigned 64-bit number).
+	Fits func(off uint64) bool
+	// Reach says in words what Fits accepts ("±32 KiB").
+	Reach string
+	// Message is what elf_reloc prints when the check fails, "" where it
+	// prints nothing.
+	Message string
+}
+
+// signedFits is a check that the offset, taken as signed, fits in bits
+// bits: every bit from bits-1 up is a copy of the sign.
+func signedFits(bits uint) func(uint64) bool {
+	return func(off uint64) bool { return uint64(int64(off)>>(bits-1))+1 <= 1 }
+}
+
 // Arch describes one FreeBSD architecture (a MACHINE_ARCH value).
 type Arch struct {
 	// Name is FreeBSD's MACHINE_ARCH: amd64, i386, aarch64 is called arm64 here
@@ -84,6 +108,10 @@ type Arch struct {
 	// kernel's elf_reloc ignores: the load goes on with the place unset
 	// (powerpc64's R_PPC64_JMP_SLOT, elf64_machdep.c, 15-CURRENT).
 	LookupIgnored []uint32
+	// Branches holds the range check elf_reloc makes before it patches a
+	// branch instruction's immediate, by relocation type; a failed check
+	// fails the load.
+	Branches map[uint32]BranchCheck
 	// Relocs lists the relocation types the kernel linker handles.
 	Relocs []Reloc
 	// typeName spells a relocation type the way Go's debug/elf does; names

@@ -52,3 +52,42 @@ func TestRelocNames(t *testing.T) {
 		}
 	}
 }
+
+// The branch checks at their edges, as the kernel's C computes them: arm64's
+// reloc_instr_imm on the signed offset, riscv64's unsigned comparison that
+// no offset passes.
+func TestBranchChecks(t *testing.T) {
+	neg := func(v int64) uint64 { return uint64(v) }
+	for _, c := range []struct {
+		a    *Arch
+		typ  elf.R_AARCH64
+		off  uint64
+		fits bool
+	}{
+		{ARM64, elf.R_AARCH64_TSTBR14, 0x7ffc, true},
+		{ARM64, elf.R_AARCH64_TSTBR14, 0x8000, false},
+		{ARM64, elf.R_AARCH64_TSTBR14, neg(-0x8000), true},
+		{ARM64, elf.R_AARCH64_TSTBR14, neg(-0x8004), false},
+		{ARM64, elf.R_AARCH64_CONDBR19, 0xffffc, true},
+		{ARM64, elf.R_AARCH64_CONDBR19, 0x100000, false},
+		{ARM64, elf.R_AARCH64_CALL26, 0x7fffffc, true},
+		{ARM64, elf.R_AARCH64_CALL26, 0x8000000, false},
+		{ARM64, elf.R_AARCH64_JUMP26, neg(-0x8000000), true},
+		{ARM64, elf.R_AARCH64_JUMP26, neg(-0x8000004), false},
+	} {
+		if got := c.a.Branches[uint32(c.typ)].Fits(c.off); got != c.fits {
+			t.Errorf("%v %#x: fits %v, want %v", c.typ, c.off, got, c.fits)
+		}
+	}
+	for _, typ := range []elf.R_RISCV{elf.R_RISCV_JAL, elf.R_RISCV_CALL} {
+		c := RISCV64.Branches[uint32(typ)]
+		for _, off := range []uint64{0, 4, neg(-4), 1 << 19, neg(-1 << 19)} {
+			if c.Fits(off) {
+				t.Errorf("%v %#x: fits, want every offset refused", typ, off)
+			}
+		}
+		if c.WithAddend || c.Message != "kldload: huge offset against "+typ.String() {
+			t.Errorf("%v: %+v", typ, c)
+		}
+	}
+}

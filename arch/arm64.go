@@ -22,4 +22,13 @@ var ARM64 = register(&Arch{
 		{uint32(elf.R_AARCH64_JUMP26), Insn, 0},
 		{uint32(elf.R_AARCH64_CALL26), Insn, 0},
 	},
+	// reloc_instr_imm (elf_machdep.c, 12.1-STABLE and 15-CURRENT) refuses
+	// an offset S+A-P whose bits above the immediate's top bit (15, 20,
+	// 27) are not all copies of it; it prints nothing.
+	Branches: map[uint32]BranchCheck{
+		uint32(elf.R_AARCH64_TSTBR14):  {WithAddend: true, Fits: signedFits(16), Reach: "±32 KiB"},
+		uint32(elf.R_AARCH64_CONDBR19): {WithAddend: true, Fits: signedFits(21), Reach: "±1 MiB"},
+		uint32(elf.R_AARCH64_JUMP26):   {WithAddend: true, Fits: signedFits(28), Reach: "±128 MiB"},
+		uint32(elf.R_AARCH64_CALL26):   {WithAddend: true, Fits: signedFits(28), Reach: "±128 MiB"},
+	},
 })

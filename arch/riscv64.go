@@ -24,7 +24,29 @@ var RISCV64 = register(&Arch{
 		{uint32(elf.R_RISCV_LO12_I), Insn, 0},
 		{uint32(elf.R_RISCV_LO12_S), Insn, 0},
 	},
+	// elf_machdep.c (12.1-STABLE and 15-CURRENT) checks S-P, without the
+	// addend, against -2^20 < off < 2^20 for JAL and -2^32 < off < 2^32
+	// for CALL, but in unsigned arithmetic: the lower bound wraps to a huge
+	// number that every non-negative offset is below, and every negative
+	// offset is above the upper bound, so no offset passes.
+	Branches: map[uint32]BranchCheck{
+		uint32(elf.R_RISCV_JAL):  riscvHuge(20, "R_RISCV_JAL"),
+		uint32(elf.R_RISCV_CALL): riscvHuge(32, "R_RISCV_CALL"),
+	},
 })
+
+// riscvHuge is riscv64's check of a branch offset against ±2^bits as the
+// kernel writes it, with unsigned operands.
+func riscvHuge(bits uint, name string) BranchCheck {
+	return BranchCheck{
+		Fits: func(off uint64) bool {
+			limit := uint64(1) << bits
+			return !(off <= -limit || limit <= off)
+		},
+		Reach:   "no offset: the kernel compares it as an unsigned number",
+		Message: "kldload: huge offset against " + name,
+	}
+}
 
 // rRISCVIRelative is R_RISCV_IRELATIVE (58), which debug/elf does not name.
 const rRISCVIRelative = 58

@@ -23,6 +23,14 @@ type stubEntrant interface {
 	enterStub(st *state)
 }
 
+// pairedCaller is a machine whose calls can take their target from the
+// instruction before the call (riscv64's auipc+jalr, which R_RISCV_CALL
+// and R_RISCV_CALL_PLT relocate as one from the auipc): a relocation there
+// names the callee too. before is how many bytes before the call it looks.
+type pairedCaller interface {
+	before() int
+}
+
 // nameCalls names each call's callee, by the first of:
 //   - a relocation inside the call instruction (amd64's relocatable modules,
 //     text relocations of a shared object): its symbol;
@@ -50,7 +58,11 @@ func nameCalls(f *kobj.File, res *Result, m machine) {
 	}
 	for i := range res.Calls {
 		c := &res.Calls[i]
-		if name, target, ok := relocIn(f, c); ok {
+		from := c.Addr
+		if p, ok := m.(pairedCaller); ok && c.Addr >= uint64(p.before()) {
+			from -= uint64(p.before())
+		}
+		if name, target, ok := relocIn(f, c, from); ok {
 			if c.Callee = name; name != "" {
 				continue
 			}
@@ -76,12 +88,13 @@ func nameCalls(f *kobj.File, res *Result, m machine) {
 }
 
 // relocIn returns the symbol of the relocation patching the call
-// instruction, if any (ok false when none does). When the symbol has no
+// instruction (or the instructions from from on), if any (ok false when
+// none does). When the symbol has no
 // name (a section symbol: a call to a static function of a relocatable
 // module), target is where the call lands: the symbol plus the addend,
 // less the place, from the end of the instruction (a PC-relative field).
-func relocIn(f *kobj.File, c *Call) (name string, target uint64, ok bool) {
-	for p := c.Addr; p < c.Addr+uint64(c.len); p++ {
+func relocIn(f *kobj.File, c *Call, from uint64) (name string, target uint64, ok bool) {
+	for p := from; p < c.Addr+uint64(c.len); p++ {
 		t, r, found := f.RelocAt(p)
 		if !found {
 			continue

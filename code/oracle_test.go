@@ -35,6 +35,8 @@ func objdumpArch(config string) string {
 		return "arm64"
 	case strings.HasPrefix(config, "powerpc"):
 		return "powerpc"
+	case strings.HasPrefix(config, "riscv64"):
+		return "riscv64"
 	}
 	return config
 }
@@ -65,7 +67,7 @@ func objdumpCalls(t *testing.T, config, path string) []objCall {
 		if i+1 < len(insns) {
 			c.next, _ = strconv.ParseUint(insns[i+1][1], 16, 64)
 		}
-		if ops := strings.Split(m[3], ", "); config == "riscv64" && len(ops) > 1 && ops[0] != "ra" {
+		if ops := strings.Split(m[3], ", "); objdumpArch(config) == "riscv64" && len(ops) > 1 && ops[0] != "ra" {
 			continue
 		}
 		if tm := reObjTarget.FindStringSubmatch(m[3]); tm != nil {
@@ -125,7 +127,8 @@ func callSites(t *testing.T, path string) map[uint64]string {
 }
 
 // relocSymbols reads a llvm-readelf -r capture: the symbol each relocation
-// names, by place (shared objects: virtual addresses).
+// names, by place (shared objects: virtual addresses); "" for a record that
+// names none.
 func relocSymbols(t *testing.T, path string) map[uint64]string {
 	t.Helper()
 	out := map[uint64]string{}
@@ -136,12 +139,22 @@ func relocSymbols(t *testing.T, path string) map[uint64]string {
 			in = true
 		case len(fs) == 0:
 			in = false
-		case in && len(fs) >= 5 && fs[0] != "Offset":
+		case in && len(fs) >= 4 && fs[0] != "Offset":
 			off, err := strconv.ParseUint(fs[0], 16, 64)
-			if err == nil {
+			if err == nil && len(fs) >= 5 {
 				out[off] = fs[4]
+			} else if err == nil {
+				out[off] = "" // a record naming no symbol
 			}
 		}
 	}
 	return out
+}
+
+// unnamed reports a call whose instruction the kernel linker patches from a
+// record naming no symbol (lld's -z ifunc-noplt branch to a local ifunc):
+// nothing names its callee.
+func unnamed(relocs map[uint64]string, addr uint64) bool {
+	name, ok := relocs[addr]
+	return ok && name == ""
 }

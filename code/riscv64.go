@@ -19,6 +19,9 @@ type riscv64 struct{}
 
 func (riscv64) minLen() int { return 2 }
 
+// before: an auipc+jalr call is relocated from its auipc.
+func (riscv64) before() int { return 4 }
+
 func rvReg(a riscv64asm.Arg) (int, bool) {
 	r, ok := a.(riscv64asm.Reg)
 	if !ok || r > riscv64asm.X31 {

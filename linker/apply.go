@@ -76,6 +76,7 @@ const (
 	noHash                    // link_elf.c: no DT_HASH, so nchains is 0
 	weakZero                  // an unresolved weak symbol gives 0, which the MD code fails
 	weakRefused               // link_elf_obj.c refuses undefined weak symbols outright
+	noSymbol                  // a symbol-based record that names symbol index 0
 )
 
 // explain says in a clause why a lookup failed, "" when nothing defines
@@ -86,6 +87,8 @@ func (w unresolvedWhy) explain() string {
 		return " (the file has no DT_HASH: elf_lookup rejects every symbol index)"
 	case weakZero:
 		return " (an undefined weak symbol: this kernel's elf_lookup gives 0, which the machine-dependent code fails)"
+	case noSymbol:
+		return " (the record names symbol index 0, which elf_lookup never resolves; lld writes such records for branches to the module's own ifunc when linked with -z ifunc-noplt and the ifunc is local, as EXPORT_SYMS makes it)"
 	case weakRefused:
 		return " (after \"link_elf_obj: Weak symbols not supported\": this kernel refuses every undefined weak symbol, even one the kernel or a dependency defines)"
 	}
@@ -220,6 +223,41 @@ func (f *File) undefined(rc reloc, name, class string, err error) error {
 		extra = fmt.Sprintf(" (defined in %s, which %s does not MODULE_DEPEND on)", owner, f.Name)
 	}
 	fd := rules.New(id, f.Obj.Path, "%s: symbol %s undefined%s", class, name, extra)
+	fd.Symbol = name
+	f.setReloc(&fd, rc.t, rc.r)
+	f.locate(&fd, rc.place)
+	return f.l.fail(f, fd)
+}
+
+// branchFails applies the architecture's range check to a record that
+// patches a branch (arch.BranchCheck), with S the address the lookup gave:
+// when the offset does not fit, elf_reloc returns -1 and class's
+// relocate_file reports the symbol undefined. For an ifunc symbol S is the
+// resolver's address, where the kernel uses what the resolver returns.
+func (f *File) branchFails(rc reloc, s target, class string) error {
+	c, ok := f.Obj.Arch.Branches[rc.r.Type]
+	if !ok {
+		return nil
+	}
+	off := s.addr - rc.place
+	if c.WithAddend {
+		off += rc.addend
+	}
+	if c.Fits(off) {
+		return nil
+	}
+	name := f.symName(rc.t, rc.r.Sym)
+	msg := ""
+	if c.Message != "" {
+		msg = c.Message + "; "
+	}
+	sign, mag := "+", off
+	if int64(off) < 0 {
+		sign, mag = "-", -off
+	}
+	fd := rules.New(rules.BranchOutOfRange, f.Obj.Path,
+		"%s%s: symbol %s undefined, although it is defined: the %s branch to it spans %s%#x bytes, and elf_reloc accepts %s",
+		msg, class, name, f.Obj.Arch.RelocName(rc.r.Type), sign, mag, c.Reach)
 	fd.Symbol = name
 	f.setReloc(&fd, rc.t, rc.r)
 	f.locate(&fd, rc.place)

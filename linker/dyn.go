@@ -175,6 +175,9 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 	if err != nil {
 		return f.undefined(rc, f.symName(t, r.Sym), "link_elf", err)
 	}
+	if err := f.branchFails(rc, s, "link_elf"); err != nil {
+		return err
+	}
 	f.compute(rc, s)
 	return nil
 }
@@ -185,7 +188,10 @@ func (l *Linker) globalDyn(f *File, t *kobj.RelocTable, r *kobj.Reloc, ifuncs bo
 // fix) moved to module space when it lies in any loaded module's set.
 func (f *File) elfLookup(t *kobj.RelocTable, idx uint32) (target, error) {
 	syms := f.Obj.SymbolsOf(t)
-	if idx == 0 || int(idx) >= len(syms) {
+	if idx == 0 {
+		return target{}, errUnresolved{name: "(null)", why: noSymbol}
+	}
+	if int(idx) >= len(syms) {
 		return target{}, errUnresolved{name: "(null)"}
 	}
 	sym := &syms[idx]

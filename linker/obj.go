@@ -156,6 +156,9 @@ func (l *Linker) relocateObj(f *File, local bool) error {
 		if err != nil {
 			return f.undefined(rc, sym.Name, "link_elf_obj", err)
 		}
+		if err := f.branchFails(rc, s, "link_elf_obj"); err != nil {
+			return err
+		}
 		f.compute(rc, s)
 		return nil
 	}

@@ -77,6 +77,7 @@ const (
 	SetRefPastEnd         = "set-ref-past-end"
 	UnresolvedSlot        = "unresolved-slot"
 	MissingHashTable      = "missing-hash-table"
+	BranchOutOfRange      = "branch-out-of-range"
 )
 
 var catalogue = []Rule{
@@ -119,7 +120,9 @@ var catalogue = []Rule{
 	{
 		ID: UnsupportedRelocation, Severity: Error,
 		Summary: "the module holds a relocation type this architecture's kernel linker rejects",
-		Kernel:  "kldload fails: \"kldload: unexpected relocation type N, symbol index M\" then \"link_elf: symbol X undefined\"",
+		Kernel: "kldload fails: \"kldload: unexpected relocation type N, symbol index M\" then \"link_elf: symbol X undefined\"; " +
+			"before 13.x, amd64's link_elf_obj.c ignores the failure of a relocation against a local symbol and loads the module " +
+			"with the place unrelocated",
 		Source: "sys/<arch>/<arch>/elf_machdep.c elf_reloc_internal; e.g. R_X86_64_REX_GOTPCRELX against __stack_chk_guard " +
 			"from a stock LLVM before 19 with -fstack-protector (llvm-project#50932; FreeBSD's own clang is patched, 9a4d48a645a7a)",
 		Fix: "build with the toolchain and flags sys/conf/kmod.mk uses for that release (FreeBSD's clang, or LLVM 19 and later; " +
@@ -182,6 +185,16 @@ var catalogue = []Rule{
 			"(\"link_elf: symbol X undefined\", ENOENT)",
 		Source: "sys/kern/link_elf.c parse_dynamic (nbuckets/nchains come from DT_HASH alone), elf_lookup (symidx >= nchains), link_elf_lookup_symbol",
 		Fix:    "link the module as sys/conf/kmod.mk does, without --hash-style=gnu (lld's default, both, writes DT_HASH)",
+	},
+	{
+		ID: BranchOutOfRange, Severity: Error,
+		Summary: "a dynamic relocation patches a branch whose target is beyond the reach the kernel linker checks",
+		Kernel: "elf_reloc refuses to encode the offset (arm64's reloc_instr_imm silently; riscv64 prints \"kldload: huge offset " +
+			"against R_RISCV_JAL\" and refuses every offset), and kldload fails with \"link_elf: symbol X undefined\" (ENOENT) " +
+			"although X is defined",
+		Source: "sys/arm64/arm64/elf_machdep.c reloc_instr_imm, sys/riscv/riscv/elf_machdep.c elf_reloc_internal (R_RISCV_JAL, R_RISCV_CALL)",
+		Fix: "link the module as sys/conf/kmod.mk does: without -z ifunc-noplt (the amd64 kernel's flag), so calls to an ifunc " +
+			"go through the PLT and lld leaves no branch relocation for the kernel linker",
 	},
 	{
 		ID: DependencyCycle, Severity: Error,

@@ -269,6 +269,21 @@ HASH_STYLE=gnu build_config arm64-gnuhash aarch64-unknown-freebsd14.0 aarch64elf
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
 	"--no-relax" "" "vnet_owner vnet_user"
 
+# Modules linked with -z ifunc-noplt (the amd64 kernel's flag, not
+# kmod.mk's): branches to an ifunc stay dynamic relocations the kernel
+# linker range-checks. EXPORT_SYMS=NO leaves them against symbol index 0.
+build_config arm64-noplt aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"--no-relax -z ifunc-noplt" "" "branch"
+
+build_config arm64-noplt-exportsyms aarch64-unknown-freebsd14.0 aarch64elf "$LLD16" \
+	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
+	"--no-relax -z ifunc-noplt" "" "branch branch_near"
+
+build_config riscv64-noplt-exportsyms riscv64-unknown-freebsd14.0 elf64lriscv "$LLD16" \
+	"-fPIC -mcmodel=medium -mno-relax" "-mcmodel=medium -mno-relax" \
+	"-z ifunc-noplt" "" "branch"
+
 # EN-23:08 (seed 004): lld 14 as in FreeBSD 13.2, before and after the fix.
 build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
