@@ -103,8 +103,7 @@ func abiOf(f *kobj.File) *abi {
 // ppc64ELFv1 reports e_flags' ABI version 1 (EF_PPC64_ABI = 3; 2 is ELF V2,
 // and 0, unspecified, is taken as V2, what FreeBSD 13 and later build).
 func ppc64ELFv1(f *kobj.File) bool {
-	b, err := f.Bytes(0x30, 4, "e_flags") // Elf64_Ehdr.e_flags
-	return err == nil && f.Arch.ByteOrder().Uint32(b)&3 == 1
+	return f.Flags&3 == 1
 }
 
 // ArgName names argument word i of a call on f's architecture (see abi):

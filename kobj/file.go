@@ -51,6 +51,9 @@ type File struct {
 	Kind Kind
 	Arch *arch.Arch
 	Type elf.Type
+	// Flags is the header's e_flags (which debug/elf does not expose):
+	// powerpc64's ABI version, among others.
+	Flags uint32
 
 	Sections []*Section
 	// Segments are the program headers (kernels and ET_DYN modules).
@@ -197,6 +200,13 @@ func Parse(path string, data []byte) (f *File, err error) {
 		return nil, f.errf("unsupported machine %v (%v, %v): not a FreeBSD architecture kldcheck knows", ef.Machine, ef.Class, ef.Data)
 	}
 	f.Arch = a
+	flagsAt := 36 // e_flags in an Elf32_Ehdr
+	if ef.Class == elf.ELFCLASS64 {
+		flagsAt = 48
+	}
+	if len(data) >= flagsAt+4 {
+		f.Flags = a.ByteOrder().Uint32(data[flagsAt:])
+	}
 	for _, step := range []func() error{f.readSections, f.readSymbols, f.classify, f.readRelocs, f.readSets, f.readMetadata, f.readKernelInfo} {
 		if err := step(); err != nil {
 			return nil, err
@@ -243,22 +253,51 @@ func trimELFErr(err error) string {
 	return err.Error()
 }
 
+// kernelInterp is the interpreter every FreeBSD kernel names: the kernel is
+// linked -Bdynamic --dynamic-linker /red/herring (sys/conf/kern.pre.mk,
+// SYSTEM_LD, 12.1-STABLE and 15-CURRENT), for its .dynsym.
+const kernelInterp = "/red/herring"
+
 // classify decides whether the file is a module or a kernel, following the
 // checks the kernel linkers make: link_elf_obj.c takes ET_REL only, link_elf.c
-// ET_EXEC or ET_DYN (sys/kern/link_elf*.c, FreeBSD 14).
+// ET_EXEC or ET_DYN (sys/kern/link_elf*.c, FreeBSD 14). A kernel is ET_EXEC,
+// or ET_DYN where sys/conf/Makefile.powerpc links it -pie (every powerpc
+// kernel since 12.x): that one names kernelInterp as its interpreter, which
+// no module has (link_elf.c refuses a file with PT_INTERP).
 func (f *File) classify() error {
 	switch f.Type {
-	case elf.ET_REL, elf.ET_DYN:
+	case elf.ET_REL:
 		f.Kind = Module
+	case elf.ET_DYN:
+		f.Kind = Module
+		if f.interp() == kernelInterp {
+			f.Kind = Kernel
+		}
 	case elf.ET_EXEC:
 		f.Kind = Kernel
-		if len(f.DynSymbols) == 0 {
-			return f.errf("executable without a dynamic symbol table: not a FreeBSD kernel")
-		}
 	default:
 		return f.errf("ELF type %v is neither a kernel nor a module", f.Type)
 	}
+	if f.Kind == Kernel && len(f.DynSymbols) == 0 {
+		return f.errf("executable without a dynamic symbol table: not a FreeBSD kernel")
+	}
 	return nil
+}
+
+// interp is the path the PT_INTERP segment names, "" for none (or one that
+// cannot be read).
+func (f *File) interp() string {
+	for _, s := range f.Segments {
+		if s.Type != elf.PT_INTERP {
+			continue
+		}
+		b, err := f.Bytes(s.Off, s.Filesz, "PT_INTERP segment")
+		if err != nil {
+			return ""
+		}
+		return strings.TrimRight(string(b), "\x00")
+	}
+	return ""
 }
 
 // Segment is one program header.

@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -316,8 +317,18 @@ func endianName(f *kobj.File) string {
 // ET_REL while the others are ET_DYN, as sys/conf/kmod.mk builds them.
 func TestKindsAndKernelInfo(t *testing.T) {
 	reInt := regexp.MustCompile(`int\s+osreldate\s*=\s*(\w+)`)
+	reFlags := regexp.MustCompile(`(?m)^\s*Flags:\s+0x([0-9a-f]+)`)
 	testutil.Each(t, func(t *testing.T, fx testutil.Fixture) {
 		f := open(t, fx)
+		// e_flags as llvm-readelf -h shows it (powerpc64: 1 for the ELFv1
+		// kernel GNU ld links -pie, 2 for lld's ELFv2 files).
+		hdr, err := readelf.ReadCapture(filepath.Join(filepath.Dir(fx.Path), "readelf", fx.Name+".headers.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := reFlags.FindStringSubmatch(hdr); m == nil || m[1] != strconv.FormatUint(uint64(f.Flags), 16) {
+			t.Errorf("e_flags %#x, llvm-readelf %v", f.Flags, m)
+		}
 		if fx.Name == "kernel" {
 			if f.Kind != kobj.Kernel {
 				t.Fatalf("kind %v, want kernel", f.Kind)

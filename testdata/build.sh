@@ -7,7 +7,8 @@
 #   bash testdata/build.sh            # every configuration
 #   bash testdata/build.sh tree-amd64 # only the configurations named
 #
-# Tools can be overridden: CLANG16 LLD16 LLD14 READELF NM OBJCOPY.
+# Tools can be overridden: CLANG16 LLD16 LLD14 READELF NM OBJCOPY OBJDUMP
+# GNULD_PPC64.
 set -euo pipefail
 
 CLANG16=${CLANG16:-clang-16}
@@ -17,6 +18,9 @@ READELF=${READELF:-llvm-readelf-16}
 NM=${NM:-llvm-nm-16}
 OBJCOPY=${OBJCOPY:-llvm-objcopy-16}
 OBJDUMP=${OBJDUMP:-llvm-objdump-16}
+# GNU ld for the ELFv1 powerpc64 configurations, which lld cannot link
+# (Debian's binutils-powerpc64-linux-gnu).
+GNULD_PPC64=${GNULD_PPC64:-powerpc64-linux-gnu-ld}
 
 TD=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$TD/src
@@ -284,6 +288,15 @@ build_config riscv64-noplt-exportsyms riscv64-unknown-freebsd14.0 elf64lriscv "$
 	"-fPIC -mcmodel=medium -mno-relax" "-mcmodel=medium -mno-relax" \
 	"-z ifunc-noplt" "" "branch"
 
+# A powerpc64 kernel as FreeBSD 12.x built it: ELFv1 (clang's default for
+# freebsd12), linked -pie by GNU ld as sys/conf/Makefile.powerpc links every
+# powerpc kernel: an ET_DYN kernel, told from a module by its PT_INTERP
+# (/red/herring). No modules: lld cannot link ELFv1 ones, and the ELFv1
+# function-descriptor copy of R_PPC64_JMP_SLOT is not modelled yet.
+build_config powerpc64-elfv1 powerpc64-unknown-freebsd12.0 elf64ppc "$GNULD_PPC64" \
+	"-fPIC -mlongcall -fno-omit-frame-pointer" "-fPIC -mlongcall -fno-omit-frame-pointer" \
+	"" "-pie" ""
+
 # EN-23:08 (seed 004): lld 14 as in FreeBSD 13.2, before and after the fix.
 build_config arm64-lld14-relax aarch64-unknown-freebsd14.0 aarch64elf "$LLD14" \
 	"-fPIC -mgeneral-regs-only" "-mgeneral-regs-only" \
@@ -331,12 +344,12 @@ bash "$TD/capture-callsites.sh"
 {
 	echo "Toolchain used by testdata/build.sh"
 	echo
-	for t in "$CLANG16" "$LLD16" "$LLD14" "$READELF" "$NM" "$OBJCOPY"; do
-		echo "$t: $("$t" --version 2>&1 | grep -m1 -iE 'version|LLD' | sed 's/^ *//')"
+	for t in "$CLANG16" "$LLD16" "$LLD14" "$READELF" "$NM" "$OBJCOPY" "$GNULD_PPC64"; do
+		echo "$t: $("$t" --version 2>&1 | grep -m1 -iE 'version|LLD|GNU ld' | sed 's/^ *//')"
 	done
 	if command -v dpkg-query >/dev/null 2>&1; then
 		echo
-		dpkg-query -W -f '${Package} ${Version}\n' clang-16 lld-16 lld-14 llvm-16 2>/dev/null || true
+		dpkg-query -W -f '${Package} ${Version}\n' clang-16 lld-16 lld-14 llvm-16 binutils-powerpc64-linux-gnu 2>/dev/null || true
 	fi
 } >"$TD/TOOLCHAIN.txt"
 echo "== wrote $TD/TOOLCHAIN.txt"

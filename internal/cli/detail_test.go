@@ -194,8 +194,8 @@ func TestInfoRelocsMatchReadelf(t *testing.T) {
 				if r.Value != "" {
 					values++
 				}
-				if !strings.HasSuffix(w.Type, "_RELATIVE") || !w.RELA || doc.Refused != "" {
-					continue
+				if !strings.HasSuffix(w.Type, "_RELATIVE") || !w.RELA || doc.Refused != "" || !doc.Simulated {
+					continue // a kernel (a -pie one has RELATIVE records) is not relocated
 				}
 				if !r.Stored || r.Value == "" {
 					t.Errorf("RELATIVE at %s: no value stored", r.Offset)
