@@ -57,6 +57,14 @@ func TestRelocNames(t *testing.T) {
 // reloc_instr_imm on the signed offset, riscv64's unsigned comparison that
 // no offset passes.
 func TestBranchChecks(t *testing.T) {
+	// The linker applies a check only to records that patch an instruction.
+	for _, a := range All() {
+		for typ := range a.Branches {
+			if r, ok := a.Lookup(typ); !ok || r.Formula != Insn {
+				t.Errorf("%s %s: range-checked, but formula %v", a.Name, a.RelocName(typ), r.Formula)
+			}
+		}
+	}
 	neg := func(v int64) uint64 { return uint64(v) }
 	for _, c := range []struct {
 		a    *Arch

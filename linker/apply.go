@@ -235,6 +235,9 @@ func (f *File) undefined(rc reloc, name, class string, err error) error {
 // relocate_file reports the symbol undefined. For an ifunc symbol S is the
 // resolver's address, where the kernel uses what the resolver returns.
 func (f *File) branchFails(rc reloc, s target, class string) error {
+	if rc.spec.Formula != arch.Insn {
+		return nil // every checked branch patches an instruction field
+	}
 	c, ok := f.Obj.Arch.Branches[rc.r.Type]
 	if !ok {
 		return nil

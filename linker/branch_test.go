@@ -2,7 +2,6 @@ package linker_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,11 +13,7 @@ import (
 // capture.
 func dynReloc(t *testing.T, config, file, typ string) readelf.Reloc {
 	t.Helper()
-	text, err := readelf.ReadCapture(filepath.Join(dir(t, config), "readelf", file+".relocs.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := readelf.Relocs(text)
+	rs, err := readelf.Relocs(capture(t, config, file, "relocs"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,7 @@ import (
 // name, the .symtab entry winning.
 func captured(t *testing.T, config, file string) map[string]readelf.Symbol {
 	t.Helper()
-	text, err := readelf.ReadCapture(filepath.Join(dir(t, config), "readelf", file+".symbols.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	syms, err := readelf.Symbols(text)
+	syms, err := readelf.Symbols(capture(t, config, file, "symbols"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +35,7 @@ func captured(t *testing.T, config, file string) map[string]readelf.Symbol {
 // sectionAddr is a section's address in a file's section capture.
 func sectionAddr(t *testing.T, config, file, name string) uint64 {
 	t.Helper()
-	text, err := readelf.ReadCapture(filepath.Join(dir(t, config), "readelf", file+".sections.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := capture(t, config, file, "sections")
 	secs, err := readelf.Sections(text)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,17 @@ func dir(t *testing.T, config string) string {
 	return filepath.Join(testutil.Root(t), "testdata", config)
 }
 
+// capture is the llvm-readelf output of one kind (relocs, symbols,
+// sections...) taken of file when config was built.
+func capture(t *testing.T, config, file, kind string) string {
+	t.Helper()
+	text, err := readelf.ReadCapture(filepath.Join(dir(t, config), "readelf", file+"."+kind+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
 // simulate boots config's kernel under the named profile and loads modules
 // (names in that directory), with the directory as module path.
 func simulate(t *testing.T, config, prof string, modules ...string) *linker.Linker {
@@ -59,10 +70,7 @@ func byRule(l *linker.Linker, rule string) []rules.Finding {
 // relocation records naming the owner's VNET and DPCPU variables: the
 // references the kernel linker must redirect to module space.
 func ownerVarRelocs(t *testing.T, config string) int {
-	text, err := readelf.ReadCapture(filepath.Join(dir(t, config), "readelf", "vnet_user.ko.relocs.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := capture(t, config, "vnet_user.ko", "relocs")
 	re := regexp.MustCompile(`\b(vnet_entry_(layer3_chain|owner_enable)|pcpu_entry_owner_pcpu_hits)\b`)
 	n := 0
 	for _, line := range strings.Split(text, "\n") {
